@@ -1,0 +1,505 @@
+"""Benchmarks from DfE's own published files: England, region, statistical neighbours, rank, quartile.
+
+The files are read as DfE publishes them (EES "underlying data" CSVs, the LAIT long extract and its
+data dictionary, ONS populations, the two statistical-neighbour models); which file and column
+benchmark which of our indicator codes is data, in config/benchmark_measures.yaml. The comparator
+maths (LAIT's rules) is SQL in sql/bm/. Nothing here imports Dagster.
+
+Tables written (all `create or replace`):
+    ref_population              one row per area x mid-year (ONS 0-17 estimates)
+    ref_statistical_neighbours  one row per model x LA x neighbour
+    ref_lait_dictionary         one row per LAIT measure (polarity, year type, dps)
+    ref_benchmark_measures      one row per indicator x DfE measure (the YAML mapping, flattened)
+    ref_benchmark_measure_filters  one row per EES measure x filter column
+    bm_published                one row per indicator x source file x year x area
+    bm_comparators              one row per indicator x year, for the partnership's LA
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from pipeline.lib.paths import CONFIG_DIR
+from pipeline.lib.warehouse import query, sql_text
+
+PARTNERSHIP_FILE = CONFIG_DIR / "partnership.yaml"
+MEASURES_FILE = CONFIG_DIR / "benchmark_measures.yaml"
+
+POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
+# LAIT data dictionary Polarity: High / Low / "-" (no direction is better).
+LAIT_POLARITY = {"High": "higher_is_better", "Low": "lower_is_better"}
+SN_MODELS = ("april_2021", "may_2025")
+
+# Geography columns every EES underlying-data file carries; everything else in a file is a filter
+# column (category, population_type, ...) or a value column.
+EES_GEOGRAPHY_COLUMNS = (
+    "time_period", "time_identifier", "geographic_level", "country_code", "country_name",
+    "region_code", "region_name", "old_la_code", "new_la_code", "la_name",
+)
+
+_TRAILING_YEAR = re.compile(r"(\d{4})$")
+_YEAR_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+# --- configuration ---------------------------------------------------------------------------------
+
+def read_config(partnership_file: Path = PARTNERSHIP_FILE, measures_file: Path = MEASURES_FILE) -> dict:
+    """config/partnership.yaml, with the benchmark mapping under "benchmark_measures"."""
+    config = yaml.safe_load(Path(partnership_file).read_text(encoding="utf-8"))
+    config["benchmark_measures"] = yaml.safe_load(Path(measures_file).read_text(encoding="utf-8"))
+    return config
+
+
+def _measures(config: dict) -> dict:
+    return config.get("benchmark_measures") or yaml.safe_load(MEASURES_FILE.read_text(encoding="utf-8"))
+
+
+def _partnership(config: dict) -> dict:
+    """The LA, region and SN choices; validated, because a typo here silently changes every benchmark."""
+    p, b = config["partnership"], config.get("benchmarks", {})
+    model = str(b.get("statistical_neighbour_model", "auto"))
+    statistic = str(b.get("statistical_neighbour_statistic", "mean"))
+    if model not in ("auto", *SN_MODELS):
+        raise ValueError(f"statistical_neighbour_model must be auto, april_2021 or may_2025, not {model!r}")
+    if statistic not in ("mean", "median"):
+        raise ValueError(f"statistical_neighbour_statistic must be mean or median, not {statistic!r}")
+    return {
+        "dfe_la_code": str(p["dfe_la_code"]),
+        "region_name": str(p["region"]),
+        "sn_model": model,
+        "sn_statistic": statistic,
+    }
+
+
+def measure_frames(measures: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The YAML mapping as two tables: one row per indicator x DfE measure, and the EES row filters."""
+    rows, filters = [], []
+    for code, ind in measures["indicators"].items():
+        common = {"indicator_code": code, "label": ind.get("label"), "unit": ind["unit"],
+                  "decimals": int(ind["decimals"])}
+        for n, ees in enumerate(ind.get("ees") or [], start=1):
+            if ees.get("polarity") not in POLARITIES:
+                raise ValueError(f"{code}: EES polarity must be one of {POLARITIES}, not {ees.get('polarity')!r}")
+            key = f"{code}:ees:{n}"
+            rows.append({**common, "measure_key": key, "source": "ees", "dfe_file_glob": ees["file"],
+                         "dfe_value_column": ees["value"], "lait_short_desc": None,
+                         "polarity": ees["polarity"]})
+            for column, value in (ees.get("filter") or {}).items():
+                filters.append({"measure_key": key, "filter_column": column, "filter_value": str(value)})
+        if ind.get("lait"):
+            rows.append({**common, "measure_key": f"{code}:lait", "source": "lait", "dfe_file_glob": None,
+                         "dfe_value_column": None, "lait_short_desc": ind["lait"]["short_desc"],
+                         "polarity": None})
+    frame = pd.DataFrame(rows)
+    if frame["measure_key"].duplicated().any():
+        raise ValueError("benchmark_measures.yaml maps the same measure twice")
+    filter_frame = pd.DataFrame(filters, columns=["measure_key", "filter_column", "filter_value"])
+    return frame, filter_frame
+
+
+# --- releases --------------------------------------------------------------------------------------
+
+def ees_release_year(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> int:
+    """End year of an EES file: the year ending its name (…_2013_to_2025.csv), else its latest time_period."""
+    match = _TRAILING_YEAR.search(Path(path).name.split(".")[0])
+    if match:
+        return int(match.group(1))
+    if con is None:
+        raise ValueError(f"{Path(path).name}: no year in the file name and no connection to read one from")
+    return int(_first_row(
+        con,
+        "select max(try_cast(time_period as integer)) from read_csv($path, all_varchar = true)",
+        {"path": str(path)},
+    )[0])
+
+
+def _first_row(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> tuple | None:
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses the next statement.
+    rows = con.execute(sql, params or {}).fetchall()
+    return rows[0] if rows else None
+
+
+def lait_release_month(path: Path) -> tuple[int, int]:
+    match = _YEAR_MONTH.search(Path(path).name)
+    if not match:
+        raise ValueError(f"{Path(path).name}: a LAIT file name must end with its YYYY-MM")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _glob(reference_dir: Path, pattern: str) -> list[Path]:
+    return sorted(p for p in reference_dir.glob(pattern) if p.is_file())
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path, config: dict) -> dict:
+    """Read every DfE/ONS reference file and (re)build the ref_* tables and bm_published.
+
+    Returns a summary: rows per table, the releases and files found, the years covered.
+    """
+    reference_dir = Path(reference_dir)
+    measures = _measures(config)
+    measure_frame, filter_frame = measure_frames(measures)
+
+    con.register("_measures", measure_frame)
+    con.register("_filters", filter_frame)
+    con.execute("create or replace table ref_benchmark_measures as select * from _measures")
+    con.execute("create or replace table ref_benchmark_measure_filters as select * from _filters")
+    con.unregister("_measures")
+    con.unregister("_filters")
+
+    aliases = pd.DataFrame(
+        [{"alias": k, "area_name": v} for k, v in (measures.get("area_aliases") or {}).items()],
+        columns=["alias", "area_name"],
+    )
+    con.register("_aliases", aliases)
+    con.execute("create or replace temp table raw_area_aliases as select * from _aliases")
+    con.unregister("_aliases")
+
+    population_files = _load_population(con, reference_dir, measures)
+    ees_files = _load_ees(con, reference_dir, measures, measure_frame)
+    lait_files, dictionary_file = _load_lait(con, reference_dir, measures)
+    sn_files = _load_statistical_neighbours(con, reference_dir, measures)
+
+    con.execute("create or replace table bm_published as " + sql_text("bm/bm_published"))
+
+    summary = _first_row(
+        con,
+        """
+        select count(*), min(time_period), max(time_period),
+               list(distinct release order by release), list(distinct source_file order by source_file)
+        from bm_published
+        """,
+    )
+    return {
+        "bm_published_rows": summary[0],
+        "first_time_period": summary[1],
+        "last_time_period": summary[2],
+        "releases": summary[3],
+        "source_files": summary[4],
+        "ees_files": [p.name for p in ees_files],
+        "lait_files": [p.name for p in lait_files],
+        "lait_dictionary": dictionary_file.name,
+        "population_files": [p.name for p in population_files],
+        "sn_files": [p.name for p in sn_files],
+        "ref_population_rows": _count(con, "ref_population"),
+        "ref_statistical_neighbours_rows": _count(con, "ref_statistical_neighbours"),
+    }
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return _first_row(con, f'select count(*) from "{table}"')[0]
+
+
+def _load_population(con: duckdb.DuckDBPyConnection, reference_dir: Path, measures: dict) -> list[Path]:
+    spec = measures["population"]
+    files = _glob(reference_dir, spec["file"])
+    if not files:
+        raise FileNotFoundError(f"No ONS population file matches {spec['file']} under {reference_dir}")
+    con.execute(
+        """
+        create or replace temp table raw_population (
+            source_file varchar, file_end_year integer, time_period varchar, geographic_level varchar,
+            country_code varchar, country_name varchar, region_code varchar, region_name varchar,
+            old_la_code varchar, new_la_code varchar, la_name varchar, age_group varchar,
+            population_estimate varchar)
+        """
+    )
+    for path in files:
+        con.execute(
+            """
+            insert into raw_population by name
+            select $source_file as source_file, $end_year as file_end_year,
+                   time_period, geographic_level, country_code, country_name, region_code,
+                   region_name, old_la_code, new_la_code, la_name, age_group, population_estimate
+            from read_csv($path, all_varchar = true)
+            """,
+            {"path": str(path), "source_file": path.name, "end_year": ees_release_year(path, con)},
+        )
+    con.execute(
+        "create or replace table ref_population as " + sql_text("bm/ref_population"),
+        {"age_group": spec["age_group"]},
+    )
+    return files
+
+
+def _load_ees(
+    con: duckdb.DuckDBPyConnection, reference_dir: Path, measures: dict, measure_frame: pd.DataFrame
+) -> list[Path]:
+    """Every EES file a measure's glob matches, unpivoted to one row per file row x column."""
+    spec = measures["sources"]["ees"]
+    ees = measure_frame[measure_frame["source"] == "ees"]
+    con.execute(
+        """
+        create or replace temp table raw_ees_long (
+            source_file varchar, row_id bigint, time_period varchar, time_identifier varchar,
+            geographic_level varchar, country_code varchar, country_name varchar,
+            region_code varchar, region_name varchar, old_la_code varchar, new_la_code varchar,
+            la_name varchar, dfe_column varchar, value_text varchar)
+        """
+    )
+    file_rows, loaded = [], {}
+    for key, pattern in zip(ees["measure_key"], ees["dfe_file_glob"], strict=True):
+        matched = _glob(reference_dir, pattern)
+        if not matched:
+            raise FileNotFoundError(f"{key}: no EES file matches {pattern} under {reference_dir}")
+        for path in matched:
+            if path not in loaded:
+                loaded[path] = _load_ees_file(con, path)
+            year = loaded[path]
+            file_rows.append({
+                "measure_key": key,
+                "source_file": path.name,
+                "dfe_file_stem": path.name.split(".")[0],
+                "release": spec["release_name"].format(year=year),
+                "release_date": dt.date(year, int(spec["published_month"]), 1),
+            })
+    con.register("_ees_files", pd.DataFrame(file_rows))
+    con.execute("create or replace temp table raw_ees_files as select * from _ees_files")
+    con.unregister("_ees_files")
+    return sorted(loaded)
+
+
+def _load_ees_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    con.execute(
+        "create or replace temp table _ees_file as "
+        "select row_number() over () as row_id, * from read_csv($path, all_varchar = true)",
+        {"path": str(path)},
+    )
+    columns = {r[0] for r in con.execute("describe _ees_file").fetchall()}
+    missing = set(EES_GEOGRAPHY_COLUMNS) - columns
+    if missing:
+        raise ValueError(f"{path.name} is not an EES underlying-data file: no {sorted(missing)}")
+    # The geography columns are fixed EES names; every other column becomes (dfe_column, value_text).
+    con.execute(
+        """
+        insert into raw_ees_long by name
+        select $source_file as source_file, *
+        from _ees_file
+        unpivot include nulls (
+            value_text for dfe_column in (
+                columns(* exclude (row_id, time_period, time_identifier, geographic_level,
+                                   country_code, country_name, region_code, region_name,
+                                   old_la_code, new_la_code, la_name))
+            )
+        )
+        """,
+        {"source_file": path.name},
+    )
+    con.execute("drop table _ees_file")
+    return ees_release_year(path, con)
+
+
+def _load_lait(con: duckdb.DuckDBPyConnection, reference_dir: Path, measures: dict) -> tuple[list[Path], Path]:
+    spec = measures["sources"]["lait"]
+    dictionaries = _glob(reference_dir, spec["dictionary"])
+    if not dictionaries:
+        raise FileNotFoundError(f"No LAIT data dictionary matches {spec['dictionary']} under {reference_dir}")
+    dictionary = dictionaries[-1]
+    con.execute(
+        """
+        create or replace table ref_lait_dictionary as
+        select
+            Measure_short as measure_short,
+            try_cast(Measure_code as integer) as measure_code,
+            Topic as topic,
+            Measure as measure,
+            Polarity as polarity_lait,
+            case trim(Polarity) when 'High' then 'higher_is_better'
+                                when 'Low' then 'lower_is_better'
+                                else 'neutral' end as polarity,
+            y_axis_name,
+            try_cast(dps as double) as dps,
+            Year_Type as year_type,
+            No_Quartile as no_quartile,
+            Description as description,
+            Methodology as methodology,
+            $source_file as source_file
+        from read_csv($path, all_varchar = true)
+        """,
+        {"path": str(dictionary), "source_file": dictionary.name},
+    )
+
+    files = _glob(reference_dir, spec["files"])
+    if not files:
+        raise FileNotFoundError(f"No LAIT extract matches {spec['files']} under {reference_dir}")
+    con.execute(
+        """
+        create or replace temp table raw_lait (
+            source_file varchar, release varchar, release_date date, short_desc varchar,
+            data_item varchar, years varchar, area_name varchar, value_text varchar,
+            la_number varchar, region varchar)
+        """
+    )
+    for path in files:
+        year, month = lait_release_month(path)
+        # Only the mapped measures are kept: the extract holds 184 measures, we benchmark a few dozen.
+        con.execute(
+            """
+            insert into raw_lait
+            select $source_file, $release, $release_date,
+                   "Short Desc", "Data item", "Years", "LA and Regions", "Values", "LA Number", "Region"
+            from read_csv($path, all_varchar = true)
+            where "Short Desc" in (select lait_short_desc from ref_benchmark_measures)
+            """,
+            {
+                "path": str(path),
+                "source_file": path.name,
+                "release": spec["release_name"].format(year_month=f"{year}-{month:02d}"),
+                "release_date": dt.date(year, month, 1),
+            },
+        )
+    return files, dictionary
+
+
+def _load_statistical_neighbours(con: duckdb.DuckDBPyConnection, reference_dir: Path, measures: dict) -> list[Path]:
+    """Both SN models, wide (10 code/closeness pairs per LA) to long."""
+    rows, files = [], []
+    for model, spec in measures["statistical_neighbours"].items():
+        if model not in SN_MODELS:
+            continue
+        matched = _glob(reference_dir, spec["file"])
+        if not matched:
+            raise FileNotFoundError(f"No {model} SN file matches {spec['file']} under {reference_dir}")
+        path = matched[-1]
+        files.append(path)
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            records = list(csv.reader(f))
+        header = records[0]
+        code_at = header.index(spec["la_code_column"])
+        name_at = header.index(spec["la_name_column"])
+        first_at = header.index(spec["first_neighbour_column"])
+        names = {}
+        model_rows = []
+        for record in records[1:]:
+            code = record[code_at].strip() if len(record) > code_at else ""
+            if not code.isdigit():  # blank lines and the "Old SNs:" caption in the April 2021 file
+                continue
+            names[code] = record[name_at].strip()
+            for order in range(1, 11):
+                at = first_at + 2 * (order - 1)
+                neighbour = record[at].strip()
+                if neighbour.isdigit():
+                    model_rows.append({
+                        "model": model, "dfe_la_code": code, "la_name": names[code],
+                        "neighbour_order": order, "neighbour_dfe_code": neighbour,
+                        "closeness": record[at + 1].strip() or None, "source_file": path.name,
+                    })
+        for row in model_rows:
+            row["neighbour_name"] = names.get(row["neighbour_dfe_code"])
+        rows.extend(model_rows)
+    frame = pd.DataFrame(rows)
+    con.register("_sn", frame)
+    # A neighbour with no row of its own in the model file takes its name from the ONS file.
+    con.execute(
+        """
+        create or replace table ref_statistical_neighbours as
+        select
+            s.model, s.dfe_la_code, s.la_name, cast(s.neighbour_order as integer) as neighbour_order,
+            s.neighbour_dfe_code,
+            coalesce(s.neighbour_name, p.area_name) as neighbour_name,
+            s.closeness, s.source_file
+        from _sn as s
+        left join (
+            select dfe_la_code, arg_max(area_name, mid_year) as area_name
+            from ref_population where geographic_level = 'Local authority' group by all
+        ) as p on p.dfe_la_code = s.neighbour_dfe_code
+        order by s.model, s.dfe_la_code, neighbour_order
+        """
+    )
+    con.unregister("_sn")
+    return files
+
+
+# --- comparators -----------------------------------------------------------------------------------
+
+def comparator_params(config: dict) -> dict:
+    p = _partnership(config)
+    auto_from = _measures(config)["statistical_neighbours"]["auto_may_2025_from_time_period"]
+    return {
+        "dfe_la_code": p["dfe_la_code"],
+        "region_name": p["region_name"],
+        "sn_model": p["sn_model"],
+        "may_2025_from": int(auto_from),
+        "sn_statistic": p["sn_statistic"],
+    }
+
+
+def build_comparators(con: duckdb.DuckDBPyConnection, config: dict) -> pd.DataFrame:
+    """(Re)build bm_comparators for the partnership's LA from bm_published; return it."""
+    con.execute(
+        "create or replace table bm_comparators as " + sql_text("bm/bm_comparators"),
+        comparator_params(config),
+    )
+    return con.execute("select * from bm_comparators order by indicator_code, time_period").df()
+
+
+def comparator(con: duckdb.DuckDBPyConnection, indicator_code: str, year_label: str) -> dict | None:
+    """The comparator row for one indicator and year, as plain Python values; None if DfE has none.
+
+    A calendar-year measure (e.g. first-time entrants, year ending December) asked for with a
+    financial year '2022-23' answers with the calendar year that ended inside it (2022).
+    """
+    sql = "select * from bm_comparators where indicator_code = $code and year_label = $year"
+    frame = con.execute(sql, {"code": indicator_code, "year": year_label}).df()
+    fy = re.fullmatch(r"(\d{4})-\d{2}", year_label)
+    if frame.empty and fy:
+        frame = con.execute(
+            sql + " and year_type = 'calendar'", {"code": indicator_code, "year": fy.group(1)}
+        ).df()
+    if frame.empty:
+        return None
+    return {k: _plain(v) for k, v in frame.iloc[0].to_dict().items()}
+
+
+def _plain(value: object) -> object:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def population_0_17(con: duckdb.DuckDBPyConnection, dfe_la_code: str | int, year_label: str) -> int | None:
+    """ONS 0-17 population DfE uses for a financial year's rates: 2022-23 uses mid-2022."""
+    mid_year = int(year_label[:4])
+    row = _first_row(
+        con,
+        "select population_0_17 from ref_population "
+        "where geographic_level = 'Local authority' and dfe_la_code = $code and mid_year = $mid_year",
+        {"code": str(dfe_la_code), "mid_year": mid_year},
+    )
+    return None if row is None else row[0]
+
+
+# --- assertions (used by the asset checks; each returns the offending rows) ------------------------
+
+ASSERTIONS = (
+    "assert_one_row_per_indicator_and_year",
+    "assert_england_values_present_every_year",
+    "assert_every_published_value_parsed",
+    "assert_every_mapped_measure_published",
+    "assert_polarity_agrees_between_sources",
+    "assert_england_within_la_range",
+)
+
+
+def failing_rows(con: duckdb.DuckDBPyConnection, assertion: str) -> pd.DataFrame:
+    """Rows that break an assertion in sql/bm/<assertion>.sql; empty means it holds."""
+    if assertion not in ASSERTIONS:
+        raise ValueError(f"Unknown assertion {assertion}")
+    return query(con, f"bm/{assertion}")

@@ -1,0 +1,16 @@
+-- assert_england_values_present_every_year: every comparator row has England's published number.
+-- grain: one row per offending indicator_code x year_label (none when the assertion holds).
+-- inputs: bm_comparators.
+-- params: none.
+
+with
+
+comparators as (select * from bm_comparators),
+
+final as (
+    select indicator_code, year_label, release, england_status
+    from comparators
+    where england is null
+)
+
+select * from final
