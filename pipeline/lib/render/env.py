@@ -1,0 +1,78 @@
+"""The one jinja2 Environment: autoescape on, StrictUndefined, number formatting as filters.
+
+Templates are looked up first in the override folder (SAFEGUARDING_TEMPLATE_OVERRIDES, default
+reports/templates_local/), then in reports/templates/, so a report author can replace one template by
+copying it to the override folder and editing it, without touching code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import jinja2
+
+from pipeline.lib.paths import PROJECT_ROOT, TEMPLATES_DIR
+
+DEFAULT_OVERRIDES = PROJECT_ROOT / "reports" / "templates_local"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_count(value, suppressed: str = "c") -> str:
+    """12345 -> '12,345'; a suppressed or missing value shows as its symbol."""
+    if isinstance(value, str):
+        return value
+    if _missing(value):
+        return "-"
+    return f"{round(value):,}"
+
+
+def fmt_pct(value, decimals: int = 1) -> str:
+    if isinstance(value, str):
+        return value
+    if _missing(value):
+        return "-"
+    return f"{value:,.{decimals}f}%"
+
+
+def fmt_number(value, decimals: int = 1) -> str:
+    if isinstance(value, str):
+        return value
+    if _missing(value):
+        return "-"
+    return f"{value:,.{decimals}f}"
+
+
+def fmt_long_date(value: dt.date) -> str:
+    """2022-04-01 -> '1st April 2022', the report's own style."""
+    day = value.day
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix} {value:%B %Y}"
+
+
+def fmt_value(value, unit: str, decimals: int = 1) -> str:
+    """An indicator value in its unit: counts with separators, percentages with %, rates as numbers."""
+    if unit == "count":
+        return fmt_count(value)
+    if unit == "percent":
+        return fmt_pct(value, decimals)
+    return fmt_number(value, decimals)
+
+
+def make_environment(overrides: Path | None = None, kind: str = "html") -> jinja2.Environment:
+    loader_dirs = [str(p) for p in (overrides or DEFAULT_OVERRIDES, TEMPLATES_DIR) if Path(p).exists()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(loader_dirs),
+        # Agencies' narrative text ends up in these pages: escape everything unless a template says otherwise.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "j2"), default=kind == "html"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(count=fmt_count, pct=fmt_pct, number=fmt_number, longdate=fmt_long_date, value=fmt_value)
+    return env

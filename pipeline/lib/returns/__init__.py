@@ -1,0 +1,1 @@
+"""Agency returns: specifications, tolerant reading, strict validation, quarantine and loading."""

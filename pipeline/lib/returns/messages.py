@@ -1,0 +1,35 @@
+"""What each intake rule means, in words an agency can act on. One place, so wording stays consistent."""
+
+from __future__ import annotations
+
+# rule -> (severity, message template). Templates may use {column}, {value}, {detail}.
+# error: the row is quarantined; warning: the row is loaded and flagged; info: nothing lost, noted.
+RULES: dict[str, tuple[str, str]] = {
+    "missing_required": ("error", "'{column}' is blank but must be filled in. Enter the value, or remove the row if it is not a real record."),
+    "unknown_code": ("error", "'{value}' is not an accepted value for '{column}'. Use one of the codes in the template's drop-down{detail}."),
+    "invalid_date": ("error", "'{value}' in '{column}' is not a date. Enter it as a date (dd/mm/yyyy), not text such as 'TBC'."),
+    "impossible_date": ("error", "'{value}' in '{column}' is not a real calendar date. Check the day and month (dates are read day-first, dd/mm/yyyy)."),
+    "future_date": ("error", "'{value}' in '{column}' is in the future. Check the year; dates are read day-first (dd/mm/yyyy)."),
+    "not_a_number": ("error", "'{value}' in '{column}' is not a number. Enter a whole number (0 if none)."),
+    "not_whole_number": ("error", "'{value}' in '{column}' must be a whole number."),
+    "out_of_range": ("error", "{value} in '{column}' is outside the allowed range{detail}. Counts cannot be negative."),
+    "excel_error": ("error", "'{column}' shows the Excel error {value}. Replace the formula result with the actual value (copy, paste as values)."),
+    "invalid_child_id": ("error", "The child ID in '{column}' is not a valid identifier (letters and digits only). Use the child's case-management ID."),
+    "invalid_postcode": ("error", "'{value}' in '{column}' is not a UK postcode. Enter the full postcode, e.g. B70 9LD."),
+    "end_before_start": ("error", "'{column}' ({value}) is before {detail}. Check both dates."),
+    "duplicate_row": ("error", "This row repeats an earlier row with the same {detail}. Remove the duplicate."),
+    "totals_row": ("error", "This looks like a totals row. Remove totals: the pipeline counts the rows itself."),
+    "missing_column": ("error", "The sheet has no '{column}' column, which is required. Add the column with this exact heading (see the template)."),
+    "outside_period": ("warning", "{detail} is outside the quarter this return was filed for ({value}). The row is loaded and flagged; check it belongs in this return."),
+    "extra_column": ("info", "Column '{value}' is not part of the return and was not loaded. Remove it, or ask for it to be added to the specification."),
+    "duplicate_column": ("info", "Column '{value}' appears twice; the first one was used. Remove the second copy."),
+    "missing_sheet": ("warning", "The workbook has no sheet for {value}. If there was nothing to report, include the sheet with headings only."),
+    "empty_sheet": ("info", "Sheet '{value}' has headings but no rows."),
+    "no_header": ("error", "Sheet '{value}' has no recognisable header row. Keep the template's headings in one row above the data."),
+    "legacy_xls": ("info", "The file is an old .xls workbook; it was read, but please send .xlsx (Excel Workbook) next time."),
+}
+
+
+def describe(rule: str, column: str = "", value: object = "", detail: str = "") -> tuple[str, str]:
+    severity, template = RULES[rule]
+    return severity, template.format(column=column, value=value, detail=detail)

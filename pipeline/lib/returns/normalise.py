@@ -1,0 +1,38 @@
+"""Normalising headings, sheet names and coded values so that harmless differences do not matter.
+
+Case, spacing, punctuation, curly quotes and non-breaking spaces differ between agencies' returns;
+none of them change meaning, so comparisons ignore them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_PREFIX = re.compile(r"^\s*[a-z]{1,2}\d?\)\s*", re.IGNORECASE)  # Annex A's "a) ", "p1) ", "zz) "
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _ascii_fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text)).replace("\xa0", " ")
+    return text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"}))
+
+
+def norm_heading(text: object) -> str:
+    """'Date of Referral ' and 'date of referral' and 'Date-of-referral' all become 'dateofreferral'."""
+    return _NON_ALNUM.sub("", _ascii_fold(str(text)).lower())
+
+
+def norm_code(text: object) -> str:
+    """Coded values compare like headings: '1A' == '1a' == ' 1A '."""
+    return norm_heading(text)
+
+
+def strip_prefix(text: str) -> str:
+    """'a) 1A: Individual' -> '1A: Individual'; the letter prefix is noise (it drifts between sources)."""
+    return _PREFIX.sub("", _ascii_fold(text)).strip()
+
+
+def clean_text(text: str) -> str:
+    """Collapse runs of white space (incl. non-breaking) in free text."""
+    return " ".join(_ascii_fold(text).split())

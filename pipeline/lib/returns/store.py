@@ -1,0 +1,71 @@
+"""DuckDB tables for the intake. Python owns this DDL; it is generated from the return specifications.
+
+raw_files      one row per file ever filed (every version), with its status and whether it is current
+raw_sheets     one row per file x list: rows read, loaded, quarantined, outside the period, blank
+raw_issues     one row per problem found (file, sheet, Excel row, column, value, rule, message)
+raw_mappings   one row per tolerant mapping applied (heading variants, code spellings, date forms)
+raw_quarantine one row per quarantined input row, with its rules
+raw_<list>     every loaded row of every version of a list, typed, pseudonymised, with lineage
+stg_<list>     view: the current version of each return, de-duplicated on the list's natural key
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipeline.lib.returns.spec import ReturnSpec, SheetSpec
+
+SQL_TYPES = {"child_id": "varchar", "code": "varchar", "measure": "varchar", "date": "date", "datetime": "timestamp",
+             "integer": "bigint", "number": "double", "text": "varchar", "postcode": "varchar"}
+
+LOG_TABLES = {
+    "raw_files": """file_id varchar, period_key varchar, period_label varchar, relative_path varchar, file_name varchar,
+        sha256 varchar, size_bytes bigint, modified_at timestamp, return_type varchar, agency varchar, status varchar,
+        rule varchar, message varchar, present boolean, is_current boolean""",
+    "raw_sheets": """file_id varchar, period_key varchar, sheet_key varchar, sheet_title varchar, sheet_name varchar,
+        header_row integer, rows_read bigint, rows_loaded bigint, rows_quarantined bigint, rows_outside_period bigint,
+        blank_rows bigint, status varchar""",
+    "raw_issues": """file_id varchar, period_key varchar, file_name varchar, agency varchar, sheet_name varchar,
+        source_row bigint, column_name varchar, value varchar, rule varchar, severity varchar, message varchar""",
+    "raw_mappings": """file_id varchar, period_key varchar, file_name varchar, sheet_name varchar, kind varchar,
+        column_name varchar, from_value varchar, to_value varchar, rows bigint""",
+    "raw_quarantine": "file_id varchar, period_key varchar, sheet_key varchar, source_row bigint, rules varchar",
+}
+
+LINEAGE = "file_id varchar, period_key varchar, filed_by varchar, source_file varchar, source_sheet varchar, source_row bigint, in_period boolean"
+
+
+def data_columns(sheet: SheetSpec) -> list[tuple[str, str]]:
+    return [(c.name, SQL_TYPES[c.type]) for c in sheet.columns if c.stored]
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, specs: dict[str, ReturnSpec]) -> None:
+    for table, columns in LOG_TABLES.items():
+        con.execute(f"create table if not exists {table} ({columns})")
+    for spec in specs.values():
+        for sheet in spec.sheets:
+            cols = ", ".join(f"{name} {sql_type}" for name, sql_type in data_columns(sheet))
+            con.execute(f"create table if not exists {sheet.raw_table} ({LINEAGE}, {cols})")
+            _add_new_columns(con, sheet)
+            key = ", ".join(f"r.{k}" for k in sheet.natural_key)
+            con.execute(f"""
+                create or replace view {sheet.table} as
+                select * exclude (_version_rank) from (
+                    select r.*, row_number() over (
+                        partition by {key}
+                        order by r.period_key desc, f.modified_at desc, f.file_name desc, r.source_row
+                    ) as _version_rank
+                    from {sheet.raw_table} r
+                    join raw_files f on f.file_id = r.file_id and f.period_key = r.period_key
+                    where f.is_current
+                ) where _version_rank = 1
+            """)
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, sheet: SheetSpec) -> None:
+    """A column added to a specification later is added to the existing table, not a reason to rebuild."""
+    existing = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = ?", [sheet.raw_table]).fetchall()}
+    for name, sql_type in data_columns(sheet):
+        if name not in existing:
+            con.execute(f"alter table {sheet.raw_table} add column {name} {sql_type}")

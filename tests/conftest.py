@@ -1,0 +1,48 @@
+"""Shared fixtures. Tests write only under tmp_path; no real child data anywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.lib.returns.spec import load_specs
+
+TEST_KEY = "test-pseudonym-key"
+
+
+def write_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """A real .xlsx with the given sheets and rows (first row usually the headings)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def headings(return_type: str, sheet_key: str, local: bool = True) -> list[str]:
+    spec = load_specs()[return_type]
+    sheet = next(s for s in spec.sheets if s.key == sheet_key)
+    return [c.heading for c in sheet.columns if local or not c.local]
+
+
+def contact_row(child: str, contact_date: dt.date, source: str = "q) 6: Police", **extra) -> list[object]:
+    row = {"Child Unique ID": child, "Gender": "b) Female", "Ethnicity": "a) WBRI", "Date of Birth": dt.datetime(2015, 5, 3),
+           "Age of Child (Years)": 7, "Date of Contact": dt.datetime.combine(contact_date, dt.time()),
+           "Contact Source": source, "Contact Outcome": "NFA", "Domestic Abuse Contact": "b) No",
+           "Met Threshold for Early Help": "b) No", **extra}
+    return [row.get(h) for h in headings("annex_a", "contacts")]
+
+
+@pytest.fixture
+def contacts_workbook(tmp_path: Path):
+    """Factory: a one-list Annex A workbook with the given contact rows."""
+    def make(rows: list[list[object]], name: str = "annex_a.xlsx", folder: str = "raw/2022-23/Q3", sheet: str = "List 1"):
+        return write_workbook(tmp_path / folder / name, {sheet: [headings("annex_a", "contacts"), *rows]})
+    return make
