@@ -180,9 +180,9 @@ def test_sn_model_auto_switches_in_2025_26(model, year, expect_model, expect_mea
 # --- release choice -------------------------------------------------------------------------------
 
 def test_newest_release_with_a_value_is_the_comparator():
-    old = dict(release="EES 2025", release_date=dt.date(2025, 11, 1), source_file="c1_2013_to_2025.csv")
-    new = dict(release="LAIT 2026-04", release_date=dt.date(2026, 4, 1), source_file="lait_2026-04.csv.gz")
-    empty = dict(release="LAIT 2026-09", release_date=dt.date(2026, 9, 1), source_file="lait_2026-09.csv.gz")
+    old = {"release": "EES 2025", "release_date": dt.date(2025, 11, 1), "source_file": "c1_2013_to_2025.csv"}
+    new = {"release": "LAIT 2026-04", "release_date": dt.date(2026, 4, 1), "source_file": "lait_2026-04.csv.gz"}
+    empty = {"release": "LAIT 2026-09", "release_date": dt.date(2026, 9, 1), "source_file": "lait_2026-09.csv.gz"}
     rows = (
         _with_england([_published_row(1, 10, **old), _published_row(2, 20, **old)], **old)
         + _with_england([_published_row(1, 11, **new), _published_row(2, 21, **new)], **new)
