@@ -46,3 +46,11 @@ def contacts_workbook(tmp_path: Path):
     def make(rows: list[list[object]], name: str = "annex_a.xlsx", folder: str = "raw/2022-23/Q3", sheet: str = "List 1"):
         return write_workbook(tmp_path / folder / name, {sheet: [headings("annex_a", "contacts"), *rows]})
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The whole pipeline over the demo's 8 quarters, once per test session."""
+    from tests.demo_run import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"))

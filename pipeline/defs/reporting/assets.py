@@ -1,17 +1,11 @@
-"""Outputs: the QPPA dashboard per quarter and the annual report's prose per year."""
+"""The QPPA dashboard: one self-contained HTML file per quarter."""
 
 import dagster as dg
 
-from pipeline.defs.partitions import (
-    quarter_of,
-    quarter_partitions,
-    year_of,
-    year_partitions,
-    year_to_quarters,
-)
+from pipeline.defs.partitions import quarter_of, quarter_partitions
 from pipeline.defs.resources import Workspace
 from pipeline.lib import benchmarks
-from pipeline.lib.render import dashboard, narrative
+from pipeline.lib.render import dashboard
 
 
 @dg.asset(partitions_def=quarter_partitions, group_name="reporting", kinds={"html"}, deps=["ind_values"])
@@ -28,26 +22,3 @@ def quarterly_dashboard(context: dg.AssetExecutionContext, workspace: Workspace)
     context.log.info(f"Dashboard written to {path}")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
                                           "size_kb": round(path.stat().st_size / 1024)})
-
-
-@dg.asset(
-    partitions_def=year_partitions,
-    group_name="reporting",
-    kinds={"markdown"},
-    deps=[dg.AssetDep("ind_values", partition_mapping=year_to_quarters)],
-)
-def annual_report(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
-    """The annual report's data-section prose for the financial year, in the report's own voice.
-
-    Source: ind_values year rows (computed with the year's Q4). Grain: one folder per year,
-    <data_dir>/output/report/<2022-23>/.
-    """
-    year = year_of(context)
-    out_dir = workspace.output_dir / "report" / year.label
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with workspace.connect(read_only=True) as con:
-        text = "\n".join(narrative.render_section(con, s, year) for s in narrative.SECTIONS)
-    path = out_dir / "narrative.md"
-    path.write_text(text, encoding="utf-8")
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
-                                          "preview": dg.MetadataValue.md(text[:2000])})
