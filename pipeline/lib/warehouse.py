@@ -37,11 +37,9 @@ def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_name = ?", [table]
-        ).fetchone()[0]
-    )
+    # fetchall, not fetchone: DuckDB 2.0 treats a half-read result as unfinished and refuses the next query.
+    rows = con.execute("select count(*) from information_schema.tables where table_name = ?", [table]).fetchall()
+    return bool(rows[0][0])
 
 
 def replace_rows(
