@@ -172,4 +172,4 @@ def published_view(frame: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     for col in cols:
         if f"{col}_published" in out:
             out[col] = out[f"{col}_published"]
-    return out.drop(columns=[c for c in out.columns if c.endswith("_published") or c.endswith("_status")])
+    return out.drop(columns=[c for c in out.columns if c.endswith(("_published", "_status"))])
