@@ -63,6 +63,12 @@ def fmt_value(value, unit: str, decimals: int = 1) -> str:
     return fmt_number(value, decimals)
 
 
+def fmt_capfirst(value) -> str:
+    """Capitalise the first letter only ('fewer than 6 young people...' at the start of a sentence)."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
 def make_environment(overrides: Path | None = None, kind: str = "html") -> jinja2.Environment:
     loader_dirs = [str(p) for p in (overrides or DEFAULT_OVERRIDES, TEMPLATES_DIR) if Path(p).exists()]
     env = jinja2.Environment(
@@ -75,4 +81,5 @@ def make_environment(overrides: Path | None = None, kind: str = "html") -> jinja
         keep_trailing_newline=True,
     )
     env.filters.update(count=fmt_count, pct=fmt_pct, number=fmt_number, longdate=fmt_long_date, value=fmt_value)
+    env.filters.update(capfirst=fmt_capfirst)
     return env
