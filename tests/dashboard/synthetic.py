@@ -1,0 +1,158 @@
+"""A small hand-built warehouse for the dashboard's own tests: fast, and independent of the demo generator.
+
+It holds what the dashboard reads, in the shapes docs/contracts.md gives: ind_values for every catalogue
+indicator over 8 quarters (with demographic breakdowns for the *_by_* indicators), bm_comparators rows for
+the benchmarked indicators, and the intake's log tables with an agency name and a file name that carry HTML,
+so the tests can prove that agency text is escaped. Optional tables (mart_comparison, mart_reconciliation)
+are left out unless asked for, to prove that the page degrades gracefully.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.lib.indicators import VALUE_COLUMNS, load_catalogue
+from pipeline.lib.periods import Quarter
+
+QUARTERS = [Quarter(2021, n) for n in range(1, 5)] + [Quarter(2022, n) for n in range(1, 5)]
+HOSTILE_AGENCY = "Police <script>alert('x')</script> & Co"
+HOSTILE_FILE = "annex_a <img src=x onerror=alert(1)>.xlsx"
+DIMENSIONS = {"gender": ["Male", "Female", "Unborn"],
+              "ethnicity_group": ["White British", "Mixed", "Asian or Asian British", "Black or Black British", "Other"],
+              "age_band": ["Under 1", "1-4", "5-9", "10-15", "16-17"],
+              "disability": ["Disabled", "Not disabled"],
+              "source_group": ["Police", "Education", "Health", "Individual", "Other"],
+              "month": ["Month 1", "Month 2", "Month 3"],
+              "category": ["Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse"],
+              "placement_group": ["External foster", "Internal foster", "Connected carers", "Placed with parents"],
+              "duration_band": ["Under 3 months", "3-6 months", "6-12 months", "Over 1 year"],
+              "course": ["Core Working Together (CWT)", "Thresholds", "Hidden Men"]}
+
+
+def _dimension(code: str) -> str | None:
+    for suffix, dim in (("_by_gender", "gender"), ("_by_ethnicity", "ethnicity_group"), ("_by_age_band", "age_band"),
+                        ("_by_disability", "disability"), ("_by_source", "source_group"), ("_by_month", "month"),
+                        ("_by_category", "category"), ("_by_placement_group", "placement_group"),
+                        ("_duration_band", "duration_band")):
+        if code.endswith(suffix):
+            return dim
+    return None
+
+
+def _base(code: str) -> float:
+    return 50 + int(hashlib.sha256(code.encode()).hexdigest()[:6], 16) % 900
+
+
+def value_rows() -> pd.DataFrame:
+    rows = []
+    for ind in load_catalogue():
+        base = _base(ind.code)
+        dim = _dimension(ind.code)
+        for i, q in enumerate(QUARTERS):
+            start, end = q.rolling_year()
+            windows = [("quarter", q.label, q.start, q.end, 1), ("rolling_12m", f"12 months to {q.end:%b %Y}", start, end, 4)]
+            if q.number == 4:
+                windows.append(("year", q.year.label, q.year.start, q.year.end, 4))
+            for period_type, label, p_start, p_end, scale in windows:
+                common = dict(indicator_code=ind.code, period_type=period_type, period_label=label, period_start=p_start,
+                              period_end=p_end, quarter_key=q.partition_key, unit=ind.unit, population_year=2021)
+                num = round(base * scale * (1 + 0.03 * i))
+                if dim:
+                    groups = DIMENSIONS[dim]
+                    total = num
+                    # the last group is small (1-5) so that suppression shows
+                    counts = [max(total // (2 + k), 6) for k in range(len(groups) - 1)] + [3]
+                    for g, n in zip(groups, counts):
+                        value = 100 * n / total if ind.unit == "percent" else n
+                        rows.append({**common, "breakdown": dim, "breakdown_value": g, "numerator": n,
+                                     "denominator": total, "value": value})
+                    rows.append({**common, "breakdown": "total", "breakdown_value": None, "numerator": total,
+                                 "denominator": None, "value": total if ind.unit != "percent" else 100.0})
+                    continue
+                if ind.unit == "percent":
+                    den = num * 3
+                    value = 100 * num / den + i
+                    num = round(value * den / 100)
+                elif ind.unit == "rate_per_10k":
+                    den = 85_920
+                    value = 10_000 * num / den
+                elif ind.unit in ("ratio", "mean"):
+                    den = num // 2
+                    value = num / den
+                else:
+                    den, value = None, num
+                rows.append({**common, "breakdown": "total", "breakdown_value": None, "numerator": num,
+                             "denominator": den, "value": value})
+    return pd.DataFrame(rows, columns=VALUE_COLUMNS)
+
+
+def comparator_rows(values: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for ind in load_catalogue():
+        if not ind.benchmark:
+            continue
+        for year in ("2021-22", "2022-23"):
+            la = values[(values.indicator_code == ind.code) & (values.period_type == "year")
+                        & (values.period_label == year) & (values.breakdown == "total")]["value"]
+            v = float(la.iloc[0]) if len(la) else None
+            rows.append({"indicator_code": ind.benchmark, "label": ind.title, "year_label": year,
+                         "time_period": int(year[:4]) + 1, "year_type": "financial", "la_value": v,
+                         "england": v * 0.9 if v else None, "region_name": "West Midlands",
+                         "region_value": v * 1.05 if v else None, "sn_model": "april_2021",
+                         "sn_mean": v * 1.1 if v else None, "sn_value": v * 1.1 if v else None, "sn_count": 10,
+                         "national_rank": 40, "ranked_of": 152, "quartile": "B", "polarity": ind.polarity,
+                         "unit": ind.unit, "decimals": ind.decimals, "release": f"EES {int(year[:4]) + 2}",
+                         "release_date": dt.date(int(year[:4]) + 2, 11, 1)})
+    return pd.DataFrame(rows)
+
+
+def log_rows(quarter: Quarter) -> dict[str, pd.DataFrame]:
+    key = quarter.partition_key
+    files = pd.DataFrame([
+        {"file_id": "f1", "period_key": key, "period_label": quarter.label, "relative_path": f"{quarter.folder}/{HOSTILE_FILE}",
+         "file_name": HOSTILE_FILE, "sha256": "a" * 64, "size_bytes": 1000, "modified_at": dt.datetime(2023, 4, 10),
+         "return_type": "annex_a", "agency": HOSTILE_AGENCY, "status": "loaded", "rule": None, "message": None,
+         "present": True, "is_current": True},
+        {"file_id": "f2", "period_key": key, "period_label": quarter.label, "relative_path": f"{quarter.folder}/training.xlsx",
+         "file_name": "training.xlsx", "sha256": "b" * 64, "size_bytes": 900, "modified_at": dt.datetime(2023, 4, 12),
+         "return_type": "training_uptake", "agency": "Learning and development", "status": "loaded", "rule": None,
+         "message": None, "present": True, "is_current": True},
+    ])
+    sheets = pd.DataFrame([
+        {"file_id": "f1", "period_key": key, "sheet_key": "contacts", "sheet_title": "List 1: contacts", "sheet_name": "List 1",
+         "header_row": 1, "rows_read": 120, "rows_loaded": 117, "rows_quarantined": 3, "rows_outside_period": 0,
+         "blank_rows": 0, "status": "loaded"},
+        {"file_id": "f2", "period_key": key, "sheet_key": "courses", "sheet_title": "Courses", "sheet_name": "Courses",
+         "header_row": 1, "rows_read": 20, "rows_loaded": 20, "rows_quarantined": 0, "rows_outside_period": 0,
+         "blank_rows": 1, "status": "loaded"},
+    ])
+    issues = pd.DataFrame([
+        {"file_id": "f1", "period_key": key, "file_name": HOSTILE_FILE, "agency": HOSTILE_AGENCY, "sheet_name": "List 1",
+         "source_row": r, "column_name": "Date of Contact", "value": "31/02/2023", "rule": "date_invalid",
+         "severity": "error", "message": "<b>Not a date</b>"} for r in (5, 9, 11)])
+    return {"raw_files": files, "raw_sheets": sheets, "raw_issues": issues}
+
+
+def build(path: Path, *, with_logs: bool = True, with_comparators: bool = True,
+          with_reconciliation: bool = False) -> Path:
+    values = value_rows()
+    with duckdb.connect(str(path)) as con:
+        con.register("v", values)
+        con.execute("create table ind_values as select * from v")
+        if with_comparators:
+            con.register("c", comparator_rows(values))
+            con.execute("create table bm_comparators as select * from c")
+        if with_logs:
+            for table, frame in log_rows(QUARTERS[-1]).items():
+                con.register("t", frame)
+                con.execute(f"create table {table} as select * from t")
+                con.unregister("t")
+        if with_reconciliation:
+            con.execute("""create table mart_reconciliation as select 'referrals_total' as indicator_code,
+                           '2022-23' as year_label, 4194 as pipeline_value, 4190 as published_value, 4 as difference""")
+    return path
