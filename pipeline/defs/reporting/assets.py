@@ -1,4 +1,4 @@
-"""The QPPA dashboard: one self-contained HTML file per quarter."""
+"""The QPPA dashboard: one self-contained HTML file per quarter, and the index of quarters."""
 
 import dagster as dg
 
@@ -12,13 +12,21 @@ from pipeline.lib.render import dashboard
 def quarterly_dashboard(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """The QPPA subgroup's dashboard for the quarter: one self-contained HTML file (no network requests).
 
-    Source: ind_values (all quarters up to this one, for trends), raw_files for provenance.
-    Grain: one file per quarter, <data_dir>/output/dashboard/<2022-23-Q4>.html.
+    Source: ind_values (every quarter up to this one, for trends); mart_comparison or bm_comparators for
+    England, region and statistical neighbours; raw_files, raw_sheets, raw_issues and mart_reconciliation for
+    the data-quality section. Tables not built yet are reported on the page, not an error.
+    Grain: one file per quarter, <data_dir>/output/dashboard/<2022-23-Q4>.html; index.html (every quarter's
+    file in the folder) is rewritten each time.
     """
     quarter = quarter_of(context)
-    partnership = benchmarks.read_config()["partnership"]["name"]
+    config = benchmarks.read_config()
     with workspace.connect(read_only=True) as con:
-        path = dashboard.write_dashboard(con, quarter, workspace.output_dir, partnership)
+        path = dashboard.write_dashboard(con, quarter, workspace.output_dir, config["partnership"],
+                                         config.get("expected_returns", []))
+    index = dashboard.write_index(workspace.output_dir, config["partnership"])
     context.log.info(f"Dashboard written to {path}")
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
-                                          "size_kb": round(path.stat().st_size / 1024)})
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)),
+        "index": dg.MetadataValue.path(str(index)),
+        "size_mb": dg.MetadataValue.float(round(path.stat().st_size / 1e6, 2)),
+    })
