@@ -1,12 +1,21 @@
 -- Missing-from-home-and-care episodes starting in a period, the children involved and return home interviews.
 -- Grain: one row per indicator_code x breakdown x breakdown_value.
--- Inputs: stg_missing_episodes. Parameters: $period_start, $period_end.
+-- Inputs: stg_missing_episodes (episode-level missing return). Parameters: $period_start, $period_end.
 -- Counting rules: an episode counts in the period it started; children are distinct pseudonymised IDs.
--- RHI within 72 hours: completed no later than 72 hours after the child returned (episode end).
+-- Children missing per month = distinct children with an episode starting in each calendar month of the
+-- period, averaged over the period's months (months with none count as 0); the rate divides that mean by
+-- the 0-17 population (Python: unit rate_per_10k).
+-- RHI within 72 hours: completed no later than 72 hours after the child returned (episode end). Not a DfE
+-- statistic (2014 statutory guidance); the denominator is interviews completed.
 
 with episodes as (
     select * from stg_missing_episodes
     where missing_start::date between $period_start and $period_end
+),
+
+months as (
+    select unnest(range(date_trunc('month', $period_start::date), $period_end::date + interval 1 day,
+                        interval 1 month)) as month_start
 ),
 
 children as (
@@ -16,6 +25,13 @@ children as (
         bool_or(rhi_offered = 'Y') as offered_rhi
     from episodes
     group by child_id
+),
+
+children_per_month as (
+    select months.month_start, count(distinct episodes.child_id) as children
+    from months
+    left join episodes on date_trunc('month', episodes.missing_start) = months.month_start
+    group by months.month_start
 ),
 
 rhi as (
@@ -32,6 +48,10 @@ final as (
     union all select 'missing_children', 'total', 'All', (select count(*) from children), null
     union all select 'missing_episodes_per_child', 'total', 'All',
                      (select count(*) from episodes), (select count(*) from children)
+    union all select 'missing_children_per_month', 'total', 'All',
+                     (select sum(children) from children_per_month), (select count(*) from children_per_month)
+    union all select 'missing_children_rate_10k_per_month', 'total', 'All',
+                     (select avg(children) from children_per_month), null
     union all select 'missing_children_rhi_offered_pct', 'total', 'All',
                      (select count(*) from children where offered_rhi), (select count(*) from children)
     union all select 'missing_rhi_72h_pct', 'total', 'All', within_72h, completed from rhi

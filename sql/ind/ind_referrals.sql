@@ -48,6 +48,9 @@ headline as (
     union all select 'referrals_to_assessment_pct', 'total', 'All', to_assessment, outcome_recorded from totals
     union all select 'referrals_police_pct', 'total', 'All', police, referrals from totals
     union all select 'referrals_education_pct', 'total', 'All', education, referrals from totals
+    -- mean per calendar month of the period (3 for a quarter, 12 for a year)
+    union all select 'referrals_per_month', 'total', 'All', referrals,
+                     date_diff('month', $period_start::date, $period_end::date + 1) from totals
 ),
 
 final as (

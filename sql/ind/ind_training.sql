@@ -1,6 +1,8 @@
 -- Safeguarding training delivered in a period: places offered, allocated, no-shows, knowledge gain.
 -- Grain: one row per indicator_code x breakdown x breakdown_value (breakdown 'course' gives the courses table).
 -- Inputs: stg_training_sessions, stg_elearning. Parameters: $period_start, $period_end.
+-- Counting rule: a session counts in the period of its date; session means (knowledge scores, ratings)
+-- are weighted by the people who attended (attended, else allocated minus no-shows).
 
 with sessions as (
     select * from stg_training_sessions
@@ -21,7 +23,17 @@ totals as (
         sum((post_score_pct - pre_score_pct) * coalesce(attended, places_allocated - no_shows))
             filter (where pre_score_pct is not null and post_score_pct is not null) as gain_weighted,
         sum(coalesce(attended, places_allocated - no_shows))
-            filter (where pre_score_pct is not null and post_score_pct is not null) as gain_weight
+            filter (where pre_score_pct is not null and post_score_pct is not null) as gain_weight,
+        sum(pre_score_pct * coalesce(attended, places_allocated - no_shows))
+            filter (where pre_score_pct is not null) as pre_weighted,
+        sum(coalesce(attended, places_allocated - no_shows)) filter (where pre_score_pct is not null) as pre_weight,
+        sum(post_score_pct * coalesce(attended, places_allocated - no_shows))
+            filter (where post_score_pct is not null) as post_weighted,
+        sum(coalesce(attended, places_allocated - no_shows)) filter (where post_score_pct is not null) as post_weight,
+        -- "rated 4 or 5" is a per-session percentage of evaluations: weight it by attendees, as a count of people
+        sum(rated_4_or_5_pct / 100.0 * coalesce(attended, places_allocated - no_shows))
+            filter (where rated_4_or_5_pct is not null) as rated_4_or_5,
+        sum(coalesce(attended, places_allocated - no_shows)) filter (where rated_4_or_5_pct is not null) as rated
     from sessions
 ),
 
@@ -49,6 +61,9 @@ headline as (
     union all select 'training_fill_pct', 'total', 'All', allocated, spaces from totals
     union all select 'training_no_show_pct', 'total', 'All', no_shows, allocated from totals
     union all select 'training_knowledge_gain', 'total', 'All', gain_weighted, gain_weight from totals
+    union all select 'training_pre_score', 'total', 'All', pre_weighted, pre_weight from totals
+    union all select 'training_post_score', 'total', 'All', post_weighted, post_weight from totals
+    union all select 'training_rated_4_or_5_pct', 'total', 'All', rated_4_or_5, rated from totals
     union all select 'elearning_completions', 'total', 'All', (select sum(completions) from elearning), null
 ),
 
