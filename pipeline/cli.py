@@ -86,14 +86,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The year's whole set of annual-report exports from the warehouse the pipeline has already filled."""
+    from pipeline.lib import warehouse
+    from pipeline.lib.report import build
+
+    data_dir = Path(args.data_dir or os.environ.get("SAFEGUARDING_DATA_DIR") or "data")
+    data_dir = data_dir if data_dir.is_absolute() else PROJECT_ROOT / data_dir
+    db = data_dir / "warehouse.duckdb"
+    if not db.exists():
+        print(f"No warehouse at {db}: run the pipeline for {args.year} first (make run / make demo).", file=sys.stderr)
+        return 2
+    year = FinancialYear.from_label(args.year)
+    out_dir = build.output_dir(data_dir / "output", year, public=not args.internal)
+    started = time.perf_counter()
+    with warehouse.connect(db, read_only=True) as con:
+        result = build.build(con, year, out_dir, public=not args.internal)
+    print(f"{'Internal (QPPA, not for publication)' if args.internal else 'Public'} report set for {year.label} "
+          f"in {time.perf_counter() - started:.1f} s: {out_dir}")
+    for f in result.files:
+        print(f"  {f.relative_to(out_dir)}")
+    if result.not_available:
+        print("Figures the indicators cannot draw yet: " + ", ".join(result.not_available))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="generate the synthetic demo returns and run the whole pipeline on them")
     run = sub.add_parser("run", help="run the pipeline over the real returns for one or more financial years")
     run.add_argument("years", nargs="+", help="financial years, e.g. 2022-23")
+    report = sub.add_parser("report", help="write the year's annual-report exports (narrative, figures, workbook, Word)")
+    report.add_argument("year", help="financial year, e.g. 2022-23")
+    report.add_argument("--internal", action="store_true",
+                        help="the QPPA's unsuppressed version, marked internal on every page (default: public)")
+    report.add_argument("--data-dir", help="dataset folder holding warehouse.duckdb (default: $SAFEGUARDING_DATA_DIR or data)")
     args = parser.parse_args(argv)
-    return {"demo": cmd_demo, "run": cmd_run}[args.command](args)
+    return {"demo": cmd_demo, "run": cmd_run, "report": cmd_report}[args.command](args)
 
 
 if __name__ == "__main__":

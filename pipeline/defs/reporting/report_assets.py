@@ -4,27 +4,41 @@ import dagster as dg
 
 from pipeline.defs.partitions import year_of, year_partitions, year_to_quarters
 from pipeline.defs.resources import Workspace
-from pipeline.lib.render import narrative
+from pipeline.lib.report import build
+
+
+class AnnualReportConfig(dg.Config):
+    """`internal: true` builds the QPPA's unsuppressed version (output/report/<year>-internal/), marked on every page."""
+
+    internal: bool = False
 
 
 @dg.asset(
     partitions_def=year_partitions,
     group_name="reporting",
-    kinds={"markdown"},
+    kinds={"markdown", "docx", "xlsx"},
     deps=[dg.AssetDep("ind_values", partition_mapping=year_to_quarters)],
 )
-def annual_report(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
-    """The annual report's data-section prose for the financial year, in the report's own voice.
+def annual_report(context: dg.AssetExecutionContext, workspace: Workspace,
+                  config: AnnualReportConfig) -> dg.MaterializeResult:
+    """The annual report's data section for the financial year: narrative (md, html), figures (PNG, SVG),
+    figures.xlsx, data-section.docx and provenance.json, disclosure-controlled unless `internal`.
 
-    Source: ind_values year rows (computed with the year's Q4). Grain: one folder per year,
-    <data_dir>/output/report/<2022-23>/.
+    Source: ind_values (year rows from the year's Q4, quarter rows), mart_comparison when present, raw_files.
+    Grain: one folder per year, <data_dir>/output/report/<2022-23>/.
     """
     year = year_of(context)
-    out_dir = workspace.output_dir / "report" / year.label
-    out_dir.mkdir(parents=True, exist_ok=True)
+    public = not config.internal
+    out_dir = build.output_dir(workspace.output_dir, year, public)
     with workspace.connect(read_only=True) as con:
-        text = "\n".join(narrative.render_section(con, s, year) for s in narrative.SECTIONS)
-    path = out_dir / "narrative.md"
-    path.write_text(text, encoding="utf-8")
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
-                                          "preview": dg.MetadataValue.md(text[:2000])})
+        result = build.build(con, year, out_dir, public=public)
+    text = (out_dir / "narrative.md").read_text(encoding="utf-8")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(out_dir)),
+        "mode": "public" if public else "internal",
+        "files": len(result.files),
+        "figures": dg.MetadataValue.json(result.figures),
+        "figures_not_available": dg.MetadataValue.json(result.not_available),
+        "timings_s": dg.MetadataValue.json(result.timings),
+        "preview": dg.MetadataValue.md(text[:2000]),
+    })
