@@ -1,0 +1,97 @@
+"""Narrative sentences from small literal inputs: words chosen by the numbers, suppression, overrides, gaps."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.lib.render import narrative
+from pipeline.lib.report import words
+from pipeline.lib.report.facts import Fact, Facts, Meta
+from tests.report.conftest import YEAR
+
+PCT = Meta("rereferrals_pct", "Re-referrals within 12 months", "percent", 1)
+COUNT = Meta("private_fostering_arrangements", "Private fostering arrangements", "count", 0)
+BENCH = {"region_name": "West Midlands", "benchmark_year": "2022-23"}
+
+
+def fact(meta, numerator, denominator=None, value=None, previous=None, bench=None, public=True) -> Fact:
+    value = numerator if value is None else value
+    prev = None if previous is None else {"numerator": previous, "value": previous}
+    return Fact(meta, {"numerator": numerator, "denominator": denominator, "value": value}, YEAR.label, public,
+                previous_row=prev, previous_label="2021-22", bench=bench)
+
+
+def render(section: str, *facts: Fact, overrides=None) -> str:
+    return narrative.render_facts(Facts({f.code: f for f in facts}, YEAR.label, {}), section, YEAR, overrides)
+
+
+@pytest.mark.parametrize(("region", "sn", "england", "expect"), [
+    (19.1, 20.4, 21.5, ("This is above the West Midlands average (19.1%), the Statistical Neighbour average (20.4%) "
+                       "and the England average (21.5%) (DfE figures for 2022-23).")),
+    (25.0, 24.0, 30.0, ("This is below the West Midlands average (25.0%), the Statistical Neighbour average (24.0%) "
+                       "and the England average (30.0%) (DfE figures for 2022-23).")),
+    (23.1, 20.4, 24.0, ("This is in line with the West Midlands average (23.1%), above the Statistical Neighbour "
+                       "average (20.4%) and below the England average (24.0%) (DfE figures for 2022-23).")),
+])
+def test_benchmark_words(region, sn, england, expect):
+    bench = {**BENCH, "region_value": region, "sn_mean": sn, "england": england}
+    text = render("rereferrals", fact(PCT, 967, 4194, 23.06, bench=bench))
+    assert "967 (23%) of the 4,194 referrals received by SCT Front Door over the reporting period were re-referrals." in text
+    assert expect in text
+
+
+def test_in_line_with_at_the_shown_precision():
+    assert words.compare_word(19.14, 19.1, 1) == "in line with"
+    assert words.compare_word(19.16, 19.1, 1) == "above"
+
+
+@pytest.mark.parametrize(("now", "before", "expect"), [
+    (13, 9, "This is an increase of 4 from 9 in 2021-22."),
+    (9, 13, "This is a decrease of 4 from 13 in 2021-22."),
+    (13, 13, "This is the same as in 2021-22 (13)."),
+])
+def test_year_on_year_words(now, before, expect):
+    text = render("private_fostering", fact(COUNT, now, previous=before))
+    assert f"There were {now} children subject to private fostering arrangements in Sandwell during 2022-23. {expect}" in text
+
+
+def test_percentage_change_is_in_percentage_points():
+    meta = Meta("contacts_domestic_abuse_pct", "Domestic abuse contacts", "percent", 1)
+    f = fact(meta, 4798, 29563, 16.23, previous=16.9)
+    assert f.change_sentence == "This is a decrease of 0.7 percentage points from 16.9% in 2021-22."
+
+
+def test_suppressed_count_is_phrased_not_printed():
+    text = render("private_fostering", fact(COUNT, 4, previous=9))
+    assert "There were fewer than 6 children subject to private fostering" in text
+    assert " 4 " not in text and "increase" not in text and "decrease" not in text
+    assert "not published because the numbers are small" in text
+
+
+def test_suppressed_sentence_start_is_capitalised():
+    meta = Meta("ae_alcohol", "A&E attendances: alcohol", "count", 0)
+    assert "- Fewer than 6 young people were seen in A&E in Sandwell for Alcohol misuse." in render("ae", fact(meta, 3))
+
+
+def test_percentage_on_a_small_count_is_withheld_and_internal_mode_shows_it():
+    meta = Meta("exploitation_cse_pct", "CSE", "percent", 1)
+    public = fact(meta, 4, 50, 8.0)
+    assert public.count == "fewer than 6" and public.pct0 == words.WITHHELD
+    internal = fact(meta, 4, 50, 8.0, public=False)
+    assert internal.count == "4" and internal.pct0 == "8%"
+
+
+def test_missing_indicator_says_not_available():
+    text = render("icpc")
+    assert "not available for 2022-23" in text and "ICPC" in text
+
+
+def test_an_authors_override_is_picked_up_without_code_changes(tmp_path, monkeypatch):
+    folder = tmp_path / "templates_local" / "narrative"
+    folder.mkdir(parents=True)
+    (folder / "private_fostering.md.j2").write_text(
+        "## Private fostering\n\nOur own words: {{ ind.private_fostering_arrangements.count }} children.\n")
+    monkeypatch.setenv("SAFEGUARDING_TEMPLATE_OVERRIDES", str(tmp_path / "templates_local"))
+    assert render("private_fostering", fact(COUNT, 13)) == "## Private fostering\n\nOur own words: 13 children.\n"
+    # the sections not overridden still come from reports/templates/
+    assert "re-referrals" in render("rereferrals", fact(PCT, 967, 4194, 23.06))
