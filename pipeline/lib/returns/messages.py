@@ -26,6 +26,9 @@ RULES: dict[str, tuple[str, str]] = {
     "missing_sheet": ("warning", "The workbook has no sheet for {value}. If there was nothing to report, include the sheet with headings only."),
     "empty_sheet": ("info", "Sheet '{value}' has headings but no rows."),
     "no_header": ("error", "Sheet '{value}' has no recognisable header row. Keep the template's headings in one row above the data."),
+    "unnamed_column": ("warning", "Column {value} has values{detail} but no heading, so they were not loaded. Give the column its heading from the template (a merged heading cell leaves the second column unnamed), or delete it."),
+    "formula_no_value": ("error", "'{column}' holds the formula {value} but no saved result, so its value cannot be read. Open the file in Excel, let it calculate and save it (or paste the column as values), then send it again."),
+    "duplicate_sheet": ("warning", "Sheet '{value}' also looks like {detail}; only the first such sheet was read, so its rows were not loaded. Put all the list's rows on one sheet and delete the copy."),
     "legacy_xls": ("info", "The file is an old .xls workbook; it was read, but please send .xlsx (Excel Workbook) next time."),
 }
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.lib.pseudonymise import postcode_district
 from pipeline.lib.returns.normalise import clean_text
@@ -35,6 +37,59 @@ class Parsed:
     mappings: list[dict] = field(default_factory=list)   # {kind, from_value, to_value, rows}
 
 
+def as_arrow(raw: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array: zero-copy when it is Arrow-backed already (the reader's)."""
+    if isinstance(raw.dtype, pd.ArrowDtype) and pa.types.is_string(raw.dtype.pyarrow_dtype):
+        arr = pa.chunked_array(raw.array._pa_array) if hasattr(raw.array, "_pa_array") else pa.array(raw.array)
+    else:
+        values = [None if _blank(v) else (v if isinstance(v, str) else str(v)) for v in raw.to_numpy(dtype=object)]
+        arr = pa.array(values, type=pa.string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _blank(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+class Uniques:
+    """A column as its distinct values and, per row, the index of its value (-1 for blank).
+
+    Work is done once per distinct value and spread back to the rows with one numpy take: a 300,000-row
+    list has a few thousand distinct dates and a dozen distinct codes. The distinct values are found by
+    Arrow's dictionary encoding (C++), and become Python strings only when asked for.
+    """
+
+    def __init__(self, raw: pd.Series):
+        self.index = raw.index
+        encoded = pc.dictionary_encode(as_arrow(raw))
+        self.dictionary = encoded.dictionary
+        self.codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        self._values: np.ndarray | None = None
+
+    @property
+    def values(self) -> np.ndarray:
+        if self._values is None:
+            self._values = np.asarray(self.dictionary.to_pylist(), dtype=object)
+        return self._values
+
+    def __len__(self) -> int:
+        return len(self.dictionary)
+
+    def counts(self) -> np.ndarray:
+        return np.bincount(self.codes[self.codes >= 0], minlength=len(self))
+
+    def search(self, pattern: str) -> np.ndarray:
+        """Regex search over the distinct values, in C++."""
+        return pc.fill_null(pc.match_substring_regex(self.dictionary, pattern), False).to_numpy(zero_copy_only=False)
+
+    def take(self, per_unique, dtype=object, fill=None) -> pd.Series:
+        """Per-unique results -> one per row; blank rows get `fill`."""
+        arr = np.empty(len(self) + 1, dtype=dtype)
+        arr[:-1] = per_unique
+        arr[-1] = fill
+        return pd.Series(arr[self.codes], index=self.index)  # code -1 picks the trailing fill
+
+
 def _mapping(kind: str, raw: pd.Series, mapped: dict, note=lambda a, b: True) -> list[dict]:
     counts = raw.value_counts()
     return [
@@ -44,8 +99,15 @@ def _mapping(kind: str, raw: pd.Series, mapped: dict, note=lambda a, b: True) ->
     ]
 
 
+def is_excel_error(value: object) -> bool:
+    return isinstance(value, str) and value[:1] in "# " and value.strip().upper() in EXCEL_ERRORS
+
+
 def _excel_errors(raw: pd.Series) -> pd.Series:
-    return raw.map(lambda v: "excel_error" if isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS else None)
+    u = Uniques(raw)
+    hits = u.search(r"^\s*#")
+    return u.take(np.array(["excel_error" if hit and is_excel_error(v) else None
+                            for hit, v in zip(hits, u.values if hits.any() else [None] * len(u))], dtype=object))
 
 
 def parse_date_text(text: str, with_time: bool = False) -> tuple[object, str | None, str | None]:
@@ -78,85 +140,151 @@ def parse_date_text(text: str, with_time: bool = False) -> tuple[object, str | N
     return value, None, how
 
 
+_EXCEL_CELL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")  # how calamine writes a date cell as text
+_SIMPLE_ID = r"^[A-Za-z0-9][A-Za-z0-9_\-/]{0,39}$"      # already clean: no spaces, no odd characters
+_CLEAN_TEXT = r"^[!-~]+(?: [!-~]+)*$"                  # printable ASCII, single spaces: clean_text is a no-op
+
+
 def parse_dates(raw: pd.Series, with_time: bool, today: dt.date) -> Parsed:
-    errors = _excel_errors(raw)
-    uniques = raw[raw.notna() & errors.isna()].unique()
-    values, rules, hows = {}, {}, {}
-    for u in uniques:
-        value, rule, how = parse_date_text(str(u), with_time)
+    u = Uniques(raw)
+    n = len(u)
+    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    rules = np.empty(n, dtype=object)
+    hows: list[str | None] = [None] * n
+    for i, text in enumerate(u.values):
+        if is_excel_error(text):
+            rules[i] = "excel_error"
+            continue
+        value, rule, how = parse_date_text(str(text), with_time)
+        if how == "iso" and not _EXCEL_CELL_DATE.match(str(text).strip()):
+            how = "iso_text"
         if value is not None and value.year < 1900:
             value, rule = None, "impossible_date"
         if value is not None and value.date() > today:
             value, rule = None, "future_date"
-        values[u], rules[u], hows[u] = value, rule, how
-    parsed = pd.to_datetime(raw.map(values), errors="coerce")
+        if value is not None:
+            values[i] = np.datetime64(value, "us")
+        rules[i], hows[i] = rule, how
+    parsed = pd.Series(u.take(values, dtype="datetime64[us]", fill=np.datetime64("NaT")), index=raw.index)
     if not with_time:
         parsed = parsed.dt.normalize()
-    errors = errors.fillna(raw.map(rules))
+    errors = u.take(rules)
+    counts = u.counts()
     mappings = []
-    for how, kind in (("uk_text", "date_text_day_first"), ("excel_serial", "date_excel_number"), ("text_words", "date_text_words")):
-        chosen = {u: values[u] for u in uniques if hows.get(u) == how and values[u] is not None}
+    for how, kind in (("uk_text", "date_text_day_first"), ("excel_serial", "date_excel_number"),
+                      ("text_words", "date_text_words"), ("iso_text", "date_text_iso")):
+        chosen = [i for i in range(n) if hows[i] == how and not np.isnat(values[i])]
         if chosen:
-            counts = raw[raw.isin(list(chosen))].shape[0]
-            example = next(iter(chosen))
-            mappings.append({"kind": kind, "from_value": f"e.g. {example}",
-                             "to_value": f"{chosen[example]:%Y-%m-%d}", "rows": int(counts)})
+            example = chosen[0]
+            mappings.append({"kind": kind, "from_value": f"e.g. {u.values[example]}",
+                             "to_value": f"{pd.Timestamp(values[example]):%Y-%m-%d}",
+                             "rows": int(counts[chosen].sum())})
     return Parsed(parsed, errors, mappings)
 
 
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "").strip())
+    except ValueError:
+        return None
+
+
 def parse_numbers(raw: pd.Series, integer: bool) -> Parsed:
-    errors = _excel_errors(raw)
-    text = raw.where(errors.isna())
-    numeric = pd.to_numeric(text.map(lambda v: v.replace(",", "").strip() if isinstance(v, str) else v), errors="coerce")
-    bad = text.notna() & numeric.isna()
-    errors = errors.mask(bad, "not_a_number")
+    u = Uniques(raw)
+    numbers = np.full(len(u), np.nan)
+    rules = np.empty(len(u), dtype=object)
+    for i, text in enumerate(u.values):
+        if is_excel_error(text):
+            rules[i] = "excel_error"
+            continue
+        number = _number(str(text))
+        if number is None or np.isnan(number) or np.isinf(number):
+            rules[i] = "not_a_number"
+        elif integer and number % 1 != 0:
+            rules[i] = "not_whole_number"
+        else:
+            numbers[i] = number
+    numeric = pd.Series(u.take(numbers, dtype="float64", fill=np.nan), index=raw.index)
+    errors = u.take(rules)
     if integer:
-        fractional = numeric.notna() & (numeric % 1 != 0)
-        errors = errors.mask(fractional, "not_whole_number")
-        numeric = numeric.mask(fractional)
         return Parsed(numeric.astype("Int64"), errors)
     return Parsed(numeric.astype("Float64"), errors)
 
 
 def parse_codes(raw: pd.Series, codes: CodeList) -> Parsed:
-    errors = _excel_errors(raw)
-    uniques = raw[raw.notna() & errors.isna()].unique()
-    matched = {u: codes.match(str(u)) for u in uniques}
-    values = raw.map(matched)
-    errors = errors.mask(raw.notna() & errors.isna() & values.isna(), "unknown_code")
+    u = Uniques(raw)
+    matched = [None if is_excel_error(v) else codes.match(str(v)) for v in u.values]
+    rules = ["excel_error" if is_excel_error(v) else ("unknown_code" if m is None else None)
+             for v, m in zip(u.values, matched)]
     canonical = {c.code: (c.annex_a or c.code) for c in codes.codes}
+    counts = u.counts()
     # Report only mappings that changed the form: 'Female' -> F is news; 'b) Female' -> F is the standard form.
-    mappings = _mapping(f"code:{codes.name}", raw, matched,
-                        note=lambda src, dst: str(src).strip() not in (canonical.get(dst), dst))
-    return Parsed(values.astype("string"), errors, mappings)
+    mappings = [{"kind": f"code:{codes.name}", "from_value": str(src), "to_value": str(dst), "rows": int(k)}
+                for src, dst, k in zip(u.values, matched, counts)
+                if dst is not None and str(src).strip() not in (canonical.get(dst), dst)]
+    return Parsed(u.take(np.array(matched, dtype=object)).astype("string"), u.take(np.array(rules, dtype=object)), mappings)
+
+
+def _no_errors(raw: pd.Series) -> pd.Series:
+    return pd.Series(np.full(len(raw), None, dtype=object), index=raw.index)
+
+
+def _as_string(raw: pd.Series) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowExtensionArray(as_arrow(raw)), index=raw.index).astype("string")
 
 
 def parse_child_ids(raw: pd.Series) -> Parsed:
-    errors = _excel_errors(raw)
-    text = raw.where(errors.isna()).map(lambda v: clean_text(v) if isinstance(v, str) else v)
-    floaty = text.map(lambda v: isinstance(v, str) and bool(_FLOAT_INT.match(v)))
-    fixed = text.mask(floaty, text[floaty].map(lambda v: v.split(".")[0]) if floaty.any() else text)
+    u = Uniques(raw)
+    slow = ~u.search(_SIMPLE_ID)
+    if not slow.any():  # the usual case: every ID already clean, kept as it is, in Arrow
+        return Parsed(_as_string(raw), _no_errors(raw))
+    fixed = u.values.copy()
+    rules = np.empty(len(u), dtype=object)
+    floaty_rows = 0
+    counts = u.counts()
+    for i in np.flatnonzero(slow):
+        value = fixed[i]
+        if is_excel_error(value):
+            fixed[i], rules[i] = None, "excel_error"
+            continue
+        text = clean_text(str(value))
+        if _FLOAT_INT.match(text):
+            text = text.split(".")[0]
+            floaty_rows += int(counts[i])
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-/ ]{0,39}", text):
+            fixed[i], rules[i] = None, "invalid_child_id"
+        else:
+            fixed[i] = text
     mappings = []
-    if floaty.any():
+    if floaty_rows:
         mappings.append({"kind": "child_id_float", "from_value": "IDs typed as numbers, e.g. '123.0'",
-                         "to_value": "'123'", "rows": int(floaty.sum())})
-    bad = fixed.notna() & ~fixed.astype("string").str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-/ ]{0,39}").fillna(False)
-    errors = errors.mask(bad.astype(bool), "invalid_child_id")
-    return Parsed(fixed.mask(bad.astype(bool)).astype("string"), errors, mappings)
+                         "to_value": "'123'", "rows": floaty_rows})
+    return Parsed(u.take(fixed).astype("string"), u.take(rules), mappings)
 
 
 def parse_text(raw: pd.Series) -> Parsed:
-    errors = _excel_errors(raw)
-    return Parsed(raw.where(errors.isna()).map(lambda v: clean_text(v) if isinstance(v, str) else v).astype("string"), errors)
+    u = Uniques(raw)
+    slow = ~u.search(_CLEAN_TEXT) | u.search(r"^\s*#")
+    if not slow.any():
+        return Parsed(_as_string(raw), _no_errors(raw))
+    cleaned = u.values.copy()
+    rules = np.empty(len(u), dtype=object)
+    for i in np.flatnonzero(slow):
+        value = cleaned[i]
+        if is_excel_error(value):
+            cleaned[i], rules[i] = None, "excel_error"
+        else:
+            cleaned[i] = clean_text(str(value))
+    return Parsed(u.take(cleaned).astype("string"), u.take(rules))
 
 
 def parse_postcodes(raw: pd.Series) -> Parsed:
-    errors = _excel_errors(raw)
-    uniques = raw[raw.notna() & errors.isna()].unique()
-    districts = {u: postcode_district(u) for u in uniques}
-    values = raw.map(districts)
-    errors = errors.mask(raw.notna() & errors.isna() & values.isna(), "invalid_postcode")
-    return Parsed(values.astype("string"), errors,
+    u = Uniques(raw)
+    districts = np.array([None if is_excel_error(v) else postcode_district(v) for v in u.values], dtype=object)
+    rules = np.array(["excel_error" if is_excel_error(v) else ("invalid_postcode" if d is None else None)
+                      for v, d in zip(u.values, districts)], dtype=object)
+    values = u.take(districts)
+    return Parsed(values.astype("string"), u.take(rules),
                   [{"kind": "postcode_to_district", "from_value": "full postcodes", "to_value": "district only",
                     "rows": int(values.notna().sum())}] if values.notna().any() else [])
 

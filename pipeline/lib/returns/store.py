@@ -42,11 +42,16 @@ def data_columns(sheet: SheetSpec) -> list[tuple[str, str]]:
 def ensure_tables(con: duckdb.DuckDBPyConnection, specs: dict[str, ReturnSpec]) -> None:
     for table, columns in LOG_TABLES.items():
         con.execute(f"create table if not exists {table} ({columns})")
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute("select table_name, column_name from information_schema.columns").fetchall():
+        existing.setdefault(table, set()).add(column)
     for spec in specs.values():
         for sheet in spec.sheets:
             cols = ", ".join(f"{name} {sql_type}" for name, sql_type in data_columns(sheet))
-            con.execute(f"create table if not exists {sheet.raw_table} ({LINEAGE}, {cols})")
-            _add_new_columns(con, sheet)
+            if sheet.raw_table not in existing:
+                con.execute(f"create table {sheet.raw_table} ({LINEAGE}, {cols})")
+            else:
+                _add_new_columns(con, sheet, existing[sheet.raw_table])
             key = ", ".join(f"r.{k}" for k in sheet.natural_key)
             con.execute(f"""
                 create or replace view {sheet.table} as
@@ -62,10 +67,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, specs: dict[str, ReturnSpec]) 
             """)
 
 
-def _add_new_columns(con: duckdb.DuckDBPyConnection, sheet: SheetSpec) -> None:
+def _add_new_columns(con: duckdb.DuckDBPyConnection, sheet: SheetSpec, existing: set[str]) -> None:
     """A column added to a specification later is added to the existing table, not a reason to rebuild."""
-    existing = {r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_name = ?", [sheet.raw_table]).fetchall()}
     for name, sql_type in data_columns(sheet):
         if name not in existing:
             con.execute(f"alter table {sheet.raw_table} add column {name} {sql_type}")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.lib.returns.messages import describe
 from pipeline.lib.returns.normalise import norm_heading
-from pipeline.lib.returns.parse import parse_column
+from pipeline.lib.returns.parse import Uniques, parse_column
 from pipeline.lib.returns.reader import RawSheet
 from pipeline.lib.returns.spec import CodeList, SheetSpec
 
@@ -101,6 +102,41 @@ def in_period(frame: pd.DataFrame, spec: SheetSpec, start: dt.date, end: dt.date
     return (started & still_open).fillna(False)
 
 
+# Rules that name a cell's exact fault; a blank-or-range check on the same row adds nothing.
+_PRECISE = {"totals_row", "excel_error", "invalid_date", "impossible_date", "future_date", "not_a_number",
+            "not_whole_number", "unknown_code", "invalid_child_id", "invalid_postcode", "formula_no_value"}
+
+
+def _mentions_total(values: np.ndarray) -> np.ndarray:
+    text = pyarrow_.array([v if isinstance(v, str) else None for v in values], type=pa.string())
+    return pc.fill_null(pc.match_substring_regex(text, "(?i)total|sum"), False).to_numpy(zero_copy_only=False)
+
+
+def _totals_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose first filled cell says 'Total' (and the text), column by column rather than row by row."""
+    n = len(frame)
+    seen = np.zeros(n, dtype=bool)
+    totals = np.zeros(n, dtype=bool)
+    first = np.empty(n, dtype=object)
+    for col in frame.columns:
+        present = frame[col].notna().to_numpy(dtype=bool)
+        here = present & ~seen
+        if here.any():
+            u = Uniques(frame[col])
+            # Only values mentioning 'total' or 'sum' can be a totals marker: test those in Python.
+            candidates = u.search("(?i)total|sum")
+            if candidates.any():
+                values = u.values
+                is_total = np.array([c and norm_heading(v) in _TOTALS for c, v in zip(candidates, values)], dtype=bool)
+                hit = here & np.append(is_total, False)[u.codes]
+                totals |= hit
+                first[hit] = np.append(values, None)[u.codes][hit]
+        seen |= present
+        if seen.all():
+            break
+    return totals, first
+
+
 def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeList],
                    period: tuple[dt.date, dt.date], today: dt.date | None = None) -> SheetResult:
     today = today or dt.date.today()
@@ -108,11 +144,19 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
     n = len(raw.frame)
     issues: list[dict] = []
     mappings: list[dict] = []
-    rule_per_row: dict[int, set[str]] = {}
+    flags: dict[str, np.ndarray] = {}   # rule -> rows (positions) it quarantines
 
     def flag(row_positions, rule):
-        for pos in row_positions:
-            rule_per_row.setdefault(int(pos), set()).add(rule)
+        mask = flags.setdefault(rule, np.zeros(n, dtype=bool))
+        mask[np.asarray(list(row_positions) if not isinstance(row_positions, (np.ndarray, pd.Index, range)) else row_positions,
+                        dtype="int64")] = True
+
+    def flagged(rules=None) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        for rule, mask in flags.items():
+            if rules is None or rule in rules:
+                out |= mask
+        return out
 
     found, notes = match_headings(raw.headings, spec)
     issues += notes
@@ -122,39 +166,59 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
             mappings.append({"kind": "heading", "column_name": spec.column(name).heading, "from_value": heading,
                              "to_value": spec.column(name).heading, "rows": n})
 
+    # Values under no heading (often a merged heading cell spanning two columns) are not loaded: say so.
+    for idx in raw.frame.columns:
+        heading = raw.headings[idx] if idx < len(raw.headings) else ""
+        if not heading.strip():
+            filled = int(raw.frame[idx].notna().sum())
+            if filled:
+                letter = raw.column_letter(idx)
+                issues += _issue([raw.header_row], f"column {letter}", [letter], "unnamed_column", f" ({filled} cells)")
+
     missing = [c for c in spec.columns if c.required and c.name not in found]
     if missing:
         for c in missing:
             issues += _issue([raw.header_row], c.heading, [None], "missing_column")
         flag(range(n), "missing_column")
 
+    # Cells that could not be read at all (formulas saved without their result).
+    unreadable: dict[int, list[tuple[int, str, str]]] = {}
+    for (pos, col), (rule, shown) in raw.cell_problems.items():
+        unreadable.setdefault(col, []).append((pos, rule, shown))
+
     typed = pd.DataFrame(index=raw.frame.index)
     for c in spec.columns:
         if c.name not in found:
             continue
         column_raw = raw.frame[found[c.name]]
+        for pos, rule, shown in unreadable.get(found[c.name], []):
+            issues += _issue([rows[pos]], c.heading, [shown], rule)
+            flag([pos], rule)
         parsed = parse_column(column_raw, c, code_lists, today)
         typed[c.name] = parsed.values
         for m in parsed.mappings:
             mappings.append({**m, "column_name": c.heading})
-        bad = parsed.errors.notna()
+        bad = parsed.errors.notna().to_numpy()
         if bad.any():
-            positions = bad[bad].index
-            for rule in parsed.errors[bad].unique():
-                pos = positions[parsed.errors[positions] == rule]
+            positions = np.flatnonzero(bad)
+            errors = parsed.errors.to_numpy()[positions]
+            for rule in pd.unique(errors):
+                pos = positions[errors == rule]
                 detail = ""
                 if rule == "unknown_code":
                     detail = f" (e.g. {', '.join(code.annex_a or code.code for code in code_lists[c.codes or 'measure'].codes[:3])})"
-                shown = ["(child ID)" if c.type == "child_id" else column_raw[p] for p in pos]
-                issues += _issue(rows[pos], c.heading, shown, rule, detail)
+                shown = ["(child ID)"] * len(pos) if c.type == "child_id" else column_raw.iloc[pos].tolist()
+                issues += _issue(rows.to_numpy()[pos], c.heading, shown, rule, detail)
                 flag(pos, rule)
+    if raw.formulas_with_values:
+        mappings.append({"kind": "formula_saved_result", "column_name": "", "from_value": "formula cells",
+                         "to_value": "the result Excel saved with the file", "rows": raw.formulas_with_values})
 
     # Totals rows: a first cell saying 'Total' and nothing identifying a child.
-    first_cells = raw.frame.apply(lambda r: next((v for v in r if v is not None), None), axis=1)
-    totals = first_cells.map(lambda v: isinstance(v, str) and norm_heading(v) in _TOTALS)
+    totals, first_cells = _totals_rows(raw.frame)
     if totals.any():
-        pos = totals[totals].index
-        issues += _issue(rows[pos], "", [first_cells[p] for p in pos], "totals_row")
+        pos = np.flatnonzero(totals)
+        issues += _issue(rows.to_numpy()[pos], "", first_cells[pos], "totals_row")
         flag(pos, "totals_row")
 
     present = set(typed.columns)
@@ -162,61 +226,64 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
         _schema(spec, present).validate(typed, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
-        for _, case in cases.iterrows():
-            if pd.isna(case["index"]):
+        precise = flagged(_PRECISE)
+        for case in cases.itertuples(index=False):
+            if pd.isna(case.index):
                 continue
-            pos, column = int(case["index"]), case["column"]
+            pos, column = int(case.index), case.column
             col = spec.column(column)
-            if pos in rule_per_row and rule_per_row[pos] & {"totals_row", "excel_error", "invalid_date", "impossible_date", "future_date",
-                                                            "not_a_number", "not_whole_number", "unknown_code", "invalid_child_id",
-                                                            "invalid_postcode"}:
+            if precise[pos]:
                 continue  # the cell already has a more precise reason
-            if case["check"] == "not_nullable":
+            if case.check == "not_nullable":
                 rule, detail = "missing_required", ""
             else:
                 rule = "out_of_range"
-                detail = f" ({case['check'].replace('_', ' ')})" if case["check"] != "out_of_range" else ""
                 bounds = [b for b in (f"min {col.min}" if col.min is not None else "", f"max {col.max}" if col.max is not None else "") if b]
                 detail = f" ({', '.join(bounds)})"
-            issues += _issue([rows[pos]], col.heading, [case["failure_case"]], rule, detail)
+            issues += _issue([rows[pos]], col.heading, [case.failure_case], rule, detail)
             flag([pos], rule)
 
     for start_col, end_col in _date_pairs(spec, present):
-        backwards = (typed[end_col] < typed[start_col]).fillna(False)
+        backwards = (typed[end_col] < typed[start_col]).fillna(False).to_numpy(dtype=bool)
         if backwards.any():
-            pos = backwards[backwards].index
-            issues += _issue(rows[pos], spec.column(end_col).heading, [typed[end_col][p].date() for p in pos],
+            pos = np.flatnonzero(backwards)
+            issues += _issue(rows.to_numpy()[pos], spec.column(end_col).heading, [typed[end_col].iloc[p].date() for p in pos],
                              "end_before_start", f"'{spec.column(start_col).heading}' ({{start}})")
             for p, issue in zip(pos, issues[-len(pos):]):
-                issue["message"] = issue["message"].replace("{start}", str(typed[start_col][p].date()))
+                issue["message"] = issue["message"].replace("{start}", str(typed[start_col].iloc[p].date()))
             flag(pos, "end_before_start")
 
     # Duplicates within the file on the natural key: keep the first, quarantine the repeats.
     key = [k for k in spec.natural_key if k in present]
-    if key and len(key) == len(spec.natural_key):
-        ok_rows = ~typed.index.isin(list(rule_per_row))
-        dupes = typed[ok_rows].duplicated(subset=key, keep="first")
+    if key and len(key) == len(spec.natural_key) and n:
+        ok_rows = ~flagged()
+        dupes = np.zeros(n, dtype=bool)
+        dupes[ok_rows] = typed[ok_rows].duplicated(subset=key, keep="first").to_numpy()
         if dupes.any():
-            pos = dupes[dupes].index
+            pos = np.flatnonzero(dupes)
+            first_rows = _first_occurrence(typed, ok_rows, key, rows)
             headings = ", ".join(spec.column(k).heading for k in key)
-            issues += _issue(rows[pos], "", [None] * len(pos), "duplicate_row", headings)
+            for p in pos:
+                issues += _issue([rows.iloc[p]], "", [None], "duplicate_row", f"{headings} as row {first_rows[int(p)]}")
             flag(pos, "duplicate_row")
 
-    bad_positions = sorted(rule_per_row)
-    good = typed.drop(index=bad_positions)
-    good.insert(0, "source_row", rows.drop(index=bad_positions).astype("int64"))
+    bad = flagged()
+    bad_positions = np.flatnonzero(bad)
+    good = typed[~bad].copy()
+    good.insert(0, "source_row", rows.to_numpy()[~bad].astype("int64"))
     for c in spec.columns:
         if c.stored and c.name not in good:
             good[c.name] = pd.Series([None] * len(good), index=good.index, dtype="object")
     good["in_period"] = in_period(good, spec, *period) if len(good) else pd.Series(dtype=bool)
-    outside = good.index[~good["in_period"]]
+    outside = good.index[~good["in_period"].to_numpy(dtype=bool)]
     if len(outside):
         label = _period_label(spec)
         values = [f"{period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}"] * len(outside)
         issues += _issue(good.loc[outside, "source_row"], label, values, "outside_period", label)
 
-    quarantined = pd.DataFrame({"source_row": [int(rows[p]) for p in bad_positions],
-                                "rules": [", ".join(sorted(rule_per_row[p])) for p in bad_positions]})
+    ordered = sorted(flags)
+    quarantined = pd.DataFrame({"source_row": rows.to_numpy()[bad_positions].astype("int64"),
+                                "rules": [", ".join(r for r in ordered if flags[r][p]) for p in bad_positions]})
     return SheetResult(
         clean=good.reset_index(drop=True),
         quarantined=quarantined,
@@ -224,6 +291,15 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
         mappings=pd.DataFrame(mappings, columns=["kind", "column_name", "from_value", "to_value", "rows"]),
         rows_read=n,
     )
+
+
+def _first_occurrence(typed: pd.DataFrame, ok_rows: np.ndarray, key: list[str], rows: pd.Series) -> dict[int, int]:
+    """Row position of each row checked -> Excel row of the first row with the same key."""
+    groups = typed.loc[ok_rows, key].groupby(key, dropna=False, sort=False).ngroup().to_numpy()
+    positions = np.flatnonzero(ok_rows)
+    _, first_index = np.unique(groups, return_index=True)   # groups are numbered in order of appearance
+    first_excel = rows.to_numpy()[positions[first_index]]
+    return dict(zip(positions.tolist(), first_excel[groups].tolist()))
 
 
 def _period_label(spec: SheetSpec) -> str:
