@@ -74,7 +74,9 @@ def make_environment(overrides: Path | None = None, kind: str = "html") -> jinja
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(loader_dirs),
         # Agencies' narrative text ends up in these pages: escape everything unless a template says otherwise.
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "j2"), default=kind == "html"),
+        # HTML templates (*.html.j2) are escaped; Markdown/text templates (*.md.j2) are not: the HTML built
+        # from them is escaped when it is written.
+        autoescape=lambda name: name is None and kind == "html" or bool(name) and name.endswith((".html.j2", ".html", ".htm")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
