@@ -7,7 +7,7 @@ PY := .venv/bin/python
 export UV_COMPILE_BYTECODE := 1        # ~3x faster imports on this stack
 export DAGSTER_HOME := $(CURDIR)       # dagster.yaml lives here; run history in .dagster_home/
 
-.PHONY: demo test dev run install browser bench clean
+.PHONY: demo test dev run report install browser bench clean
 
 $(UV):
 	python3 -m venv .tools
@@ -44,6 +44,10 @@ dev: install
 ## Run the pipeline over the real returns in data/raw for the years given: make run YEARS="2023-24"
 run: install
 	@set -a; . ./.env; set +a; $(PY) -m pipeline.cli run $(YEARS)
+
+## The year's annual-report exports from the warehouse: make report YEAR=2022-23 [INTERNAL=1] [DATA_DIR=data/demo]
+report: install
+	$(PY) -m pipeline.cli report $(YEAR) $(if $(INTERNAL),--internal) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 clean:
 	rm -rf data/demo .dagster_home .pytest_cache
