@@ -1,0 +1,101 @@
+"""The dashboard rendered without a browser: it builds from whatever tables exist, stays under 5 MB, fetches
+nothing, escapes agency text and hides small numbers. Fast: a small hand-built warehouse, no Dagster."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.lib import benchmarks
+from pipeline.lib.periods import Quarter
+from pipeline.lib.render import dashboard
+from tests.dashboard import synthetic
+
+ROOT = Path(__file__).resolve().parents[2]
+Q4 = Quarter(2022, 4)
+
+
+def render(tmp_path: Path, **tables) -> str:
+    db = synthetic.build(tmp_path / "w.duckdb", **tables)
+    config = benchmarks.read_config()
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dashboard.render_dashboard(con, Q4, config["partnership"], config["expected_returns"])
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory) -> str:
+    return render(tmp_path_factory.mktemp("full"), with_reconciliation=True)
+
+
+def test_under_5_mb_with_plotly_inlined_once(html):
+    assert len(html.encode()) < 5_000_000
+    assert html.count("plotly.js (basic - minified)") == 1
+
+
+def test_no_url_is_loaded(html):
+    before_plotly = html.split("plotly.js (basic - minified)")[0]
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", before_plotly)
+    assert "default-src 'none'" in html            # the CSP blocks any fetch the page might attempt
+
+
+def test_agency_text_is_escaped(html):
+    assert synthetic.HOSTILE_AGENCY not in html
+    assert "Police &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co" in html
+    assert "<img src=x" not in html
+    assert "&lt;b&gt;Not a date&lt;/b&gt;" in html
+
+
+def test_small_numbers_are_suppressed_in_breakdowns(html):
+    section = html.split('data-section="disproportionality"')[1].split("</section>")[0]
+    assert "<td>c</td>" in section
+    figures = re.findall(r'<script type="application/json" id="(disp-[^"]+)">(.*?)</script>', section, re.S)
+    assert figures
+    for _, text in figures:                         # the charts carry no share the table hides
+        for trace in json.loads(text)["data"]:
+            assert None in trace["x"] or "bdata" in str(trace["x"])
+
+
+def test_every_catalogue_section_with_values_has_its_measures(html):
+    from pipeline.lib.indicators import load_catalogue
+
+    codes = {i.code for i in load_catalogue() if not any(d in i.code for d in
+             ("_by_gender", "_by_ethnicity", "_by_age_band", "_by_disability"))}
+    shown = set(re.findall(r'data-indicator="([^"]+)"', html))
+    assert codes <= shown
+
+
+def test_builds_with_only_ind_values(tmp_path):
+    html = render(tmp_path, with_logs=False, with_comparators=False)
+    assert "mart_comparison is not built yet" in html
+    assert "The intake&#39;s log tables" in html or "log tables (raw_files" in html
+    assert "Reconciliation is not available yet" in html
+
+
+def test_rag_and_travel_are_words_and_shapes_not_only_colour(html):
+    badge = re.search(r'<span class="rag rag-(green|amber|red)"[^>]*>(.*?)</span></span>', html, re.S)
+    assert badge and "<svg" in badge.group(2) and re.search(r"<strong>(Green|Amber|Red)</strong>", badge.group(2))
+    assert re.search(r"\((improving|worsening)\)", html)
+
+
+def test_index_links_every_quarter_written(tmp_path):
+    out = tmp_path / "output"
+    db = synthetic.build(tmp_path / "w.duckdb")
+    config = benchmarks.read_config()
+    with duckdb.connect(str(db), read_only=True) as con:
+        for q in (Quarter(2022, 3), Q4):
+            dashboard.write_dashboard(con, q, out, config["partnership"], config["expected_returns"])
+    index = dashboard.write_index(out, config["partnership"]).read_text()
+    assert index.index('href="2022-23-Q4.html"') < index.index('href="2022-23-Q3.html"')   # newest first
+
+
+def test_vendored_plotly_is_the_pinned_version():
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["plotly.js-basic-dist-min"]
+    assert (ROOT / "vendor/plotly/VERSION").read_text().strip() == pinned
+    assert f"v{pinned}" in (ROOT / "vendor/plotly/plotly-basic.min.js").read_text()[:200]
+    installed = ROOT / "node_modules/plotly.js-basic-dist-min/plotly-basic.min.js"
+    if installed.exists():                          # after `npm ci`: the vendored file is the registry's file
+        assert installed.read_bytes() == (ROOT / "vendor/plotly/plotly-basic.min.js").read_bytes()
