@@ -3,7 +3,8 @@
 -- Inputs: stg_early_help (Annex A list 2 with the partnership's local columns), ref_codes.
 -- Parameters: $period_start, $period_end.
 -- Counting rules:
---   * started / completed = assessment start / completion date in the period;
+--   * started / completed = assessment start / completion date in the period (list 2's own count; the report's
+--     'assessments completed' is the multi-agency dataset's all-services figure, eh_assessments_completed);
 --   * open at the end = started on or before the period end and not closed by it (closure date, local column);
 --     one row per child;
 --   * TAF within 12 weeks / family visit within 2 weeks = of the children open at the end, the last Team
@@ -79,7 +80,7 @@ breakdowns as (
 headline as (
     select 'eh_assessments_started' as indicator_code, 'total' as breakdown, 'All' as breakdown_value,
            started as numerator, null as denominator from totals
-    union all select 'eh_assessments_completed', 'total', 'All', completed, null from totals
+    union all select 'eh_list2_assessments_completed', 'total', 'All', completed, null from totals
     union all select 'eh_open_at_end', 'total', 'All', open_children, null from totals
     union all select 'eh_taf_12_weeks_pct', 'total', 'All', taf_12_weeks, open_children from totals
     union all select 'eh_family_visit_2_weeks_pct', 'total', 'All', visit_2_weeks, open_children from totals
