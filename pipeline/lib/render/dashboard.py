@@ -164,6 +164,9 @@ class Dashboard:
         self.catalogue = load_catalogue()
         self.values = data.indicator_values(con)
         self.values = self.values[self.values["quarter_key"].astype(str).str[:10] <= quarter.partition_key]
+        # one small frame per indicator: filtering the whole table for every card cost seconds
+        self._by_code = {code: frame for code, frame in self.values.groupby("indicator_code")}
+        self._empty = self.values.iloc[0:0]
         self.mart = data.comparison(con, quarter)
         self.bm = data.comparators(con)
         self.quarters = [q for q in _quarters(self.values) if q <= quarter]
@@ -178,8 +181,11 @@ class Dashboard:
 
     # -- one indicator ------------------------------------------------------------------------------------------
 
+    def _of(self, code: str) -> pd.DataFrame:
+        return self._by_code.get(code, self._empty)
+
     def _row(self, code: str, period_type: str, label: str) -> pd.Series | None:
-        return data.headline(self.values, code, period_type, label)
+        return data.headline(self._of(code), code, period_type, label)
 
     def _mart_row(self, code: str, period_type: str, label: str) -> pd.Series | None:
         if self.mart is None:
@@ -300,8 +306,8 @@ class Dashboard:
     def _trend_chart(self, card: Card) -> Chart | None:
         ind = card.ind
         labels = [q.label for q in self.quarters]
-        qs = _aligned(data.quarter_series(self.values, ind.code, self.quarter, "quarter"), labels)
-        rs = _aligned(data.quarter_series(self.values, ind.code, self.quarter, "rolling_12m"), labels)
+        qs = _aligned(data.quarter_series(self._of(ind.code), ind.code, self.quarter, "quarter"), labels)
+        rs = _aligned(data.quarter_series(self._of(ind.code), ind.code, self.quarter, "rolling_12m"), labels)
         if all(v is None for v in qs) and all(v is None for v in rs):
             return None
         series = {("At quarter end" if card.snapshot else "This quarter"): qs}
@@ -341,7 +347,8 @@ class Dashboard:
         return out if any(v is not None for vs in out.values() for v in vs) else {}
 
     def _breakdown_dimension(self, code: str) -> str | None:
-        rows = self.values[(self.values["indicator_code"] == code) & (self.values["breakdown"] != "total")]
+        frame = self._of(code)
+        rows = frame[frame["breakdown"] != "total"]
         return None if rows.empty else str(rows["breakdown"].iloc[0])
 
     def _breakdown_rows(self, ind: Indicator) -> tuple[pd.DataFrame, str]:
@@ -349,7 +356,7 @@ class Dashboard:
         order = [("quarter", self.quarter.label)] if ind.counting_rule == "open_at_period_end" else [
             ("rolling_12m", self.rolling_label), ("quarter", self.quarter.label)]
         for period_type, label in order:
-            rows = data.breakdown(self.values, ind.code, period_type, label)
+            rows = data.breakdown(self._of(ind.code), ind.code, period_type, label)
             if not rows.empty:
                 when = f"at {self.quarter.end:%-d %B %Y}" if period_type == "quarter" and ind.counting_rule == "open_at_period_end" \
                     else ("in the " + label if period_type == "rolling_12m" else f"in {label}")
