@@ -13,9 +13,15 @@ _PREFIX = re.compile(r"^\s*[a-z]{1,2}\d?\)\s*", re.IGNORECASE)  # Annex A's "a) 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+# Zero-width spaces and byte-order marks come in with text pasted from web pages and e-mails; invisible,
+# they would make 'SC1' and 'SC\u200b1' two children.
+_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
+                       "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None})
+
+
 def _ascii_fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text)).replace("\xa0", " ")
-    return text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"}))
+    return text.translate(_FOLD)
 
 
 def norm_heading(text: object) -> str:
