@@ -111,6 +111,39 @@ def comparator_rows(values: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def mart_rows(values: pd.DataFrame) -> pd.DataFrame:
+    """mart_comparison in the contract's shape for the total rows, rated so every RAG status appears."""
+    cat = {i.code: i for i in load_catalogue()}
+    tot = values[values["breakdown"] == "total"].sort_values("quarter_key")
+    rows = []
+    for (code, period_type), g in tot.groupby(["indicator_code", "period_type"]):
+        ind = cat[code]
+        prev = None
+        for _, r in g.iterrows():
+            rag = ["green", "amber", "red"][len(rows) % 3] if ind.benchmark else None
+            rows.append({"indicator_code": code, "title": ind.title, "section": ind.section, "unit": ind.unit,
+                         "decimals": ind.decimals, "polarity": ind.polarity, "period_type": period_type,
+                         "period_label": r["period_label"], "quarter_key": r["quarter_key"], "period_end": r["period_end"],
+                         "value": r["value"], "numerator": r["numerator"], "denominator": r["denominator"],
+                         "suppressed": False, "previous_label": None, "previous_value": prev,
+                         "change": None if prev is None else r["value"] - prev,
+                         "direction": None if prev is None else ("up" if r["value"] > prev else "down" if r["value"] < prev else "same"),
+                         "travel": "not applicable" if prev is None or ind.polarity == "neutral" else "improving",
+                         "benchmark_year": "2021-22" if ind.benchmark else None,
+                         "benchmark_release": "EES 2022" if ind.benchmark else None,
+                         "la_published": r["value"] if ind.benchmark else None,
+                         "england": r["value"] * 0.9 if ind.benchmark else None, "region_name": "West Midlands",
+                         "region_value": r["value"] * 1.05 if ind.benchmark else None, "sn_model": "april_2021",
+                         "sn_mean": r["value"] * 1.1 if ind.benchmark else None, "sn_median": None, "sn_count": 10,
+                         "national_rank": 12 if ind.benchmark else None, "ranked_of": 150 if ind.benchmark else None,
+                         "quartile": "A" if ind.benchmark else None, "gap_to_england": None, "gap_to_region": None,
+                         "gap_to_sn": None, "rag": rag, "rag_label": {"green": "Better than statistical neighbours",
+                         "amber": "Close to statistical neighbours", "red": "Worse than statistical neighbours"}.get(rag),
+                         "rag_basis": "synthetic", "reconciliation_diff": None})
+            prev = r["value"]
+    return pd.DataFrame(rows)
+
+
 def log_rows(quarter: Quarter) -> dict[str, pd.DataFrame]:
     key = quarter.partition_key
     files = pd.DataFrame([
@@ -139,7 +172,7 @@ def log_rows(quarter: Quarter) -> dict[str, pd.DataFrame]:
 
 
 def build(path: Path, *, with_logs: bool = True, with_comparators: bool = True,
-          with_reconciliation: bool = False) -> Path:
+          with_reconciliation: bool = False, with_mart: bool = False) -> Path:
     values = value_rows()
     with duckdb.connect(str(path)) as con:
         con.register("v", values)
@@ -153,6 +186,16 @@ def build(path: Path, *, with_logs: bool = True, with_comparators: bool = True,
                 con.execute(f"create table {table} as select * from t")
                 con.unregister("t")
         if with_reconciliation:
-            con.execute("""create table mart_reconciliation as select 'referrals_total' as indicator_code,
-                           '2022-23' as year_label, 4194 as pipeline_value, 4190 as published_value, 4 as difference""")
+            con.execute("""create table mart_reconciliation as select * from (values
+                ('dfe_published', 'referrals_total', 'Pipeline against DfE published', 'year', '2022-23', '2023-01-01',
+                 date '2023-03-31', 'pipeline', 4194.0, 'DfE published', 4190.0, 4.0, 0.0, 0.0, true, 'beyond tolerance'),
+                ('missing_episodes_vs_annex_a', 'missing_episodes', 'Missing episodes against Annex A', 'quarter',
+                 '2022-23 Q4', '2023-01-01', date '2023-03-31', 'pipeline', 420.0, 'Annex A', 420.0, 0.0, 0.0, 0.0,
+                 false, 'agrees'))
+                t(check_code, indicator_code, check_title, period_type, period_label, quarter_key, period_end,
+                  pipeline_label, pipeline_value, compared_label, compared_value, difference, tolerance,
+                  tolerance_relative, beyond_tolerance, status)""")
+        if with_mart:
+            con.register("m", mart_rows(values))
+            con.execute("create table mart_comparison as select * from m")
     return path

@@ -99,3 +99,12 @@ def test_vendored_plotly_is_the_pinned_version():
     installed = ROOT / "node_modules/plotly.js-basic-dist-min/plotly-basic.min.js"
     if installed.exists():                          # after `npm ci`: the vendored file is the registry's file
         assert installed.read_bytes() == (ROOT / "vendor/plotly/plotly-basic.min.js").read_bytes()
+
+
+def test_uses_mart_comparison_when_it_exists(tmp_path):
+    html = render(tmp_path, with_mart=True, with_reconciliation=True)
+    assert "mart_comparison is not built yet" not in html
+    assert "Close to statistical neighbours" in html          # the mart's words, not the fallback's
+    assert "DfE 2021-22, release EES 2022" in html
+    recon = html.split('data-role="reconciliation"')[1].split("</table>")[0]
+    assert "beyond tolerance" in recon and "Pipeline against DfE published" in recon

@@ -262,15 +262,19 @@ class Dashboard:
         mart = self._mart_row(ind.code, "rolling_12m", self.rolling_label) if not card.snapshot else None
         if mart is None:
             mart = self._mart_row(ind.code, "quarter", self.quarter.label)
-        if mart is not None and not _nan(mart.get("benchmark_year")):
+        if mart is not None:
+            # mart_comparison owns the comparison once it is built: its RAG (benchmark or target), its year
+            if isinstance(mart.get("rag"), str) or isinstance(mart.get("rag_label"), str):
+                card.rag = Rag(mart.get("rag") if isinstance(mart.get("rag"), str) else None,
+                               str(mart.get("rag_label") or "Not rated"), str(mart.get("rag_basis") or ""))
+            if _nan(mart.get("benchmark_year")):
+                card.benchmark_note = "DfE publishes no comparable figure."
+                return
             src = {"england": mart.get("england"), "region_name": mart.get("region_name") or self.region,
                    "region_value": mart.get("region_value"), "sn": mart.get("sn_mean"),
                    "national_rank": mart.get("national_rank"), "ranked_of": mart.get("ranked_of"),
                    "quartile": mart.get("quartile"), "year": mart.get("benchmark_year"),
                    "release": mart.get("benchmark_release"), "la": mart.get("la_published")}
-            if isinstance(mart.get("rag"), str) or isinstance(mart.get("rag_label"), str):
-                card.rag = Rag(mart.get("rag") if isinstance(mart.get("rag"), str) else None,
-                               str(mart.get("rag_label") or "Not rated"), str(mart.get("rag_basis") or ""))
         else:
             bm = self._comparator_year(ind.benchmark)
             if bm is None:
@@ -489,7 +493,7 @@ class Dashboard:
             recon = self.mart[self.mart["reconciliation_diff"].notna()][
                 ["indicator_code", "period_label", "value", "la_published", "reconciliation_diff"]]
         if recon is not None:
-            recon_rows = {"columns": [str(c).replace("_", " ").capitalize() for c in recon.columns],
+            recon_rows = {"columns": [str(c).replace("_", " ").capitalize() if "_" in str(c) else str(c) for c in recon.columns],
                           "rows": [[_cell(v) for v in r] for r in recon.itertuples(index=False)]}
         return {
             "arrivals": arrivals,

@@ -115,11 +115,21 @@ def top_issues(con: duckdb.DuckDBPyConnection, quarter: Quarter, limit: int = 10
     """, [quarter.partition_key, limit]).df()
 
 
+RECONCILIATION_COLUMNS = {"check_title": "Check", "indicator_code": "Indicator", "period_label": "Period",
+                          "pipeline_value": "Pipeline", "compared_label": "Compared with", "compared_value": "Their figure",
+                          "difference": "Difference", "tolerance": "Tolerance", "status": "Status"}
+
+
 def reconciliation(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataFrame | None:
-    """mart_reconciliation for the quarter (or all of it if it has no quarter_key), None while it is not built."""
+    """mart_reconciliation rows computed for the quarter, differences beyond tolerance first, with readable
+    column names (docs/contracts.md); None while the table is not built."""
     if not has_table(con, "mart_reconciliation"):
         return None
     frame = con.execute("select * from mart_reconciliation").df()
     if "quarter_key" in frame.columns:
-        frame = frame[frame["quarter_key"].astype(str).str[:10] <= quarter.partition_key]
-    return frame
+        frame = frame[frame["quarter_key"].astype(str).str[:10] == quarter.partition_key]
+    if "status" in frame.columns:
+        order = {"beyond tolerance": 0, "one side missing": 2}
+        frame = frame.assign(_o=frame["status"].map(lambda s: order.get(s, 1))).sort_values("_o").drop(columns="_o")
+    keep = [c for c in RECONCILIATION_COLUMNS if c in frame.columns]
+    return frame[keep].rename(columns=RECONCILIATION_COLUMNS) if keep else frame
