@@ -1,11 +1,13 @@
-"""Intake assets: the quarter's returns read from raw/<2022-23>/<Q3>/ into DuckDB."""
+"""Intake assets: the quarter's returns read from raw/<2022-23>/<Q3>/ into DuckDB, and feedback to agencies."""
 
 import datetime as dt
 
 import dagster as dg
+import pandas as pd
 
 from pipeline.defs.partitions import quarter_of, quarter_partitions
 from pipeline.defs.resources import Workspace
+from pipeline.lib.returns.feedback import feedback_for_quarter, quarter_folder, write_feedback
 from pipeline.lib.returns.intake import intake_quarter
 
 
@@ -49,3 +51,37 @@ def quarterly_returns(context: dg.AssetExecutionContext, workspace: Workspace) -
     })
 
 
+
+
+@dg.asset(
+    partitions_def=quarter_partitions,
+    group_name="returns",
+    deps=[quarterly_returns],
+    kinds={"excel"},
+)
+def intake_feedback(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
+    """A data-quality workbook per agency for the quarter, to send back with the return.
+
+    Source: the intake's log tables (raw_files, raw_sheets, raw_issues, raw_mappings) for the quarter.
+    Grain: one workbook per agency that filed, at `<data_dir>/output/feedback/<2022-23-Q3>/<agency>.xlsx`,
+    listing each problem (file, sheet, Excel row, column, value, rule, what to fix) and a summary.
+    """
+    quarter = quarter_of(context)
+    out_dir = workspace.output_dir / "feedback"
+    with workspace.connect(read_only=True) as con:
+        feedback = feedback_for_quarter(con, quarter)
+        written = write_feedback(con, quarter, out_dir)
+    table = pd.DataFrame([{
+        "agency": fb.agency, "files": len(fb.files), "rows_read": int(fb.sheets["rows_read"].sum()) if len(fb.sheets) else 0,
+        "quarantined": int(fb.sheets["rows_quarantined"].sum()) if len(fb.sheets) else 0,
+        "problems": fb.problems, "workbook": str(written[fb.agency].relative_to(workspace.root)),
+    } for fb in feedback])
+    if not written:
+        context.log.warning(f"No returns filed for {quarter.label}: no feedback written")
+    return dg.MaterializeResult(metadata={
+        "quarter": quarter.label,
+        "folder": dg.MetadataValue.path(str(out_dir / quarter_folder(quarter))),
+        "workbooks": len(written),
+        "problems": int(table["problems"].sum()) if len(table) else 0,
+        "per_agency": dg.MetadataValue.md(table.to_markdown(index=False) if len(table) else "no returns filed"),
+    })

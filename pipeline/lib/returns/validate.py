@@ -240,7 +240,10 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 rule = "out_of_range"
                 bounds = [b for b in (f"min {col.min}" if col.min is not None else "", f"max {col.max}" if col.max is not None else "") if b]
                 detail = f" ({', '.join(bounds)})"
-            issues += _issue([rows[pos]], col.heading, [case.failure_case], rule, detail)
+            value = case.failure_case
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)   # show -3, not -3.0: the agency typed -3
+            issues += _issue([rows[pos]], col.heading, [value], rule, detail)
             flag([pos], rule)
 
     for start_col, end_col in _date_pairs(spec, present):
