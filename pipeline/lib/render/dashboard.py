@@ -81,7 +81,13 @@ def suppressed_breakdown(groups: list[str], counts: list, total) -> tuple[list[s
 
 
 def _nan(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, and pandas' NA/NaT (DuckDB's nullable integers arrive as pd.NA)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):     # a list or an array is not missing
+        return False
 
 
 # ---- view model ------------------------------------------------------------------------------------------------

@@ -19,7 +19,9 @@ DEFAULT_OVERRIDES = PROJECT_ROOT / "reports" / "templates_local"
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    # pandas' NA and NaT too: DuckDB's nullable integer columns arrive in pandas as pd.NA
+    return (value is None or (isinstance(value, float) and math.isnan(value))
+            or type(value).__name__ in ("NAType", "NaTType"))
 
 
 def fmt_count(value, suppressed: str = "c") -> str:
