@@ -1,6 +1,7 @@
 """Notice new or changed returns in the raw folder and request the affected quarter."""
 
 import hashlib
+import json
 
 import dagster as dg
 
@@ -11,10 +12,15 @@ from pipeline.lib.periods import quarter_from_path
 
 @dg.sensor(job=quarter_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
 def raw_returns_sensor(context: dg.SensorEvaluationContext, workspace: Workspace):
-    """One run per quarter folder whose files (names, sizes, modification times) changed since the last look."""
+    """One run per quarter folder whose files (names, sizes, modification times) changed since the last look.
+
+    The cursor holds each quarter's fingerprint, so an unchanged folder asks for nothing; the run key also
+    carries the fingerprint, so Dagster never runs the same state of a quarter twice.
+    """
     raw = workspace.raw_dir
     if not raw.exists():
-        return dg.SkipReason(f"No raw folder at {raw}")
+        yield dg.SkipReason(f"No raw folder at {raw}")
+        return
     fingerprints: dict[str, list[str]] = {}
     for path in sorted(p for p in raw.rglob("*") if p.is_file()):
         quarter = quarter_from_path(path.relative_to(raw).parts)
@@ -22,9 +28,13 @@ def raw_returns_sensor(context: dg.SensorEvaluationContext, workspace: Workspace
             continue
         stat = path.stat()
         fingerprints.setdefault(quarter.partition_key, []).append(f"{path.relative_to(raw)}|{stat.st_size}|{int(stat.st_mtime)}")
-    if not fingerprints:
-        return dg.SkipReason("No returns filed under raw/<year>/<quarter>/")
-    for key, entries in sorted(fingerprints.items()):
-        digest = hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
-        # The run key changes only when the quarter's files change, so Dagster runs each change once.
-        yield dg.RunRequest(run_key=f"{key}:{digest}", partition_key=key)
+    digests = {key: hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
+               for key, entries in sorted(fingerprints.items())}
+    seen = json.loads(context.cursor) if context.cursor else {}
+    changed = [key for key, digest in digests.items() if seen.get(key) != digest]
+    context.update_cursor(json.dumps(digests, sort_keys=True))
+    if not changed:
+        yield dg.SkipReason("No returns filed under raw/<year>/<quarter>/" if not digests else "No quarter's returns changed")
+        return
+    for key in changed:
+        yield dg.RunRequest(run_key=f"{key}:{digests[key]}", partition_key=key)
