@@ -1,13 +1,10 @@
-"""Jobs the analyst runs: a quarter end to end, and the year's report."""
+"""Jobs the analyst runs: a quarter end to end, and the year's report. Partitions come from the assets."""
 
 import dagster as dg
-
-from pipeline.defs.partitions import quarter_partitions, year_partitions
 
 quarter_job = dg.define_asset_job(
     "quarter_job",
     selection=dg.AssetSelection.groups("returns", "indicators") | dg.AssetSelection.assets("quarterly_dashboard"),
-    partitions_def=quarter_partitions,
     description="Read the quarter's returns, compute its indicators and build its dashboard.",
 )
 
@@ -20,6 +17,5 @@ benchmarks_job = dg.define_asset_job(
 annual_report_job = dg.define_asset_job(
     "annual_report_job",
     selection=dg.AssetSelection.assets("annual_report"),
-    partitions_def=year_partitions,
     description="Build the year's annual-report exports from its four quarters.",
 )
