@@ -174,6 +174,7 @@ class Dashboard:
         self._by_code = {code: frame for code, frame in self.values.groupby("indicator_code")}
         self._empty = self.values.iloc[0:0]
         self.mart = data.comparison(con, quarter)
+        self._mart_by_code = {} if self.mart is None else {c: f for c, f in self.mart.groupby("indicator_code")}
         self.bm = data.comparators(con)
         self.quarters = [q for q in _quarters(self.values) if q <= quarter]
         self.rolling_label = f"12 months to {quarter.end:%b %Y}"
@@ -194,10 +195,10 @@ class Dashboard:
         return data.headline(self._of(code), code, period_type, label)
 
     def _mart_row(self, code: str, period_type: str, label: str) -> pd.Series | None:
-        if self.mart is None:
+        if self.mart is None or code not in self._mart_by_code:
             return None
-        rows = self.mart[(self.mart["indicator_code"] == code) & (self.mart["period_type"] == period_type)
-                         & (self.mart["period_label"] == label)]
+        mart = self._mart_by_code[code]
+        rows = mart[(mart["period_type"] == period_type) & (mart["period_label"] == label)]
         return None if rows.empty else rows.iloc[0]
 
     def _fmt(self, ind: Indicator, value) -> str:
@@ -339,7 +340,8 @@ class Dashboard:
     def _comparator_series(self, ind: Indicator, labels: list[str]) -> dict[str, list]:
         """DfE's yearly figures placed at the Q4 of their year: the 12 months to March are DfE's year."""
         if self.mart is not None:
-            rows = self.mart[(self.mart["indicator_code"] == ind.code) & (self.mart["period_type"] == "year")]
+            mart = self._mart_by_code.get(ind.code, self.mart.iloc[0:0])
+            rows = mart[mart["period_type"] == "year"]
             by_year = {r["period_label"]: (r.get("england"), r.get("region_value"), r.get("sn_mean"))
                        for _, r in rows.iterrows()}
         elif ind.benchmark and not self.bm.empty:
