@@ -7,7 +7,7 @@ PY := .venv/bin/python
 export UV_COMPILE_BYTECODE := 1        # ~3x faster imports on this stack
 export DAGSTER_HOME := $(CURDIR)       # dagster.yaml lives here; run history in .dagster_home/
 
-.PHONY: demo test dev run report install browser bench clean
+.PHONY: demo test dev run report templates install browser bench clean
 
 $(UV):
 	python3 -m venv .tools
@@ -48,6 +48,10 @@ run: install
 ## The year's annual-report exports from the warehouse: make report YEAR=2022-23 [INTERNAL=1] [DATA_DIR=data/demo]
 report: install
 	$(PY) -m pipeline.cli report $(YEAR) $(if $(INTERNAL),--internal) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+
+## Blank return templates for agencies (drop-downs, guidance) into templates/returns/
+templates: install
+	$(PY) -m pipeline.lib.returns.templates --out templates/
 
 clean:
 	rm -rf data/demo .dagster_home .pytest_cache

@@ -8,22 +8,38 @@ pseudonym in every return, which is what links a child across lists and agencies
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 
 _OUTWARD = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})?$")
 
 
 def pseudonymise_ids(ids: pd.Series, key: str) -> pd.Series:
-    """HMAC-SHA256 of each identifier, 16 hex characters; None stays None."""
+    """HMAC-SHA256 of each identifier, first 16 hex characters; missing stays missing.
+
+    HMAC(k, m) = H((k ^ opad) || H((k ^ ipad) || m)) is computed in DuckDB over the distinct IDs:
+    Python's hmac per identifier costs 2-3 s for 300,000 IDs, DuckDB's vectorised sha256 ~0.1-1 s.
+    tests/test_pseudonymise.py checks the result against the standard library's hmac.
+    """
     if not key:
         raise ValueError("A pseudonymisation key is required: set SAFEGUARDING_PSEUDONYM_KEY.")
     secret = key.encode("utf-8")
-    uniques = {v: hmac.new(secret, v.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-               for v in ids.dropna().unique()}
-    return ids.map(uniques)
+    if len(secret) > 64:  # longer than SHA-256's block: HMAC hashes the key first
+        secret = hashlib.sha256(secret).digest()
+    secret = secret.ljust(64, b"\0")
+    inner, outer = bytes(b ^ 0x36 for b in secret), bytes(b ^ 0x5C for b in secret)
+    codes, distinct = pd.factorize(ids.astype("string"), use_na_sentinel=True)
+    if len(distinct) == 0:
+        return pd.Series(pd.NA, index=ids.index, dtype="string")
+    with duckdb.connect() as con:
+        con.register("distinct_ids", pa.table({"id": pa.array(distinct.astype(str), pa.string())}))
+        hashed = con.execute("select left(sha256($outer || unhex(sha256($inner || encode(id)))), 16) as h from distinct_ids",
+                             {"outer": outer, "inner": inner}).fetchnumpy()["h"]
+    values = pd.array(list(hashed), dtype="string").take(codes, allow_fill=True)
+    return pd.Series(values, index=ids.index)
 
 
 def month_of(dates: pd.Series) -> pd.Series:

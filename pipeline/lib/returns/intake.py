@@ -13,14 +13,18 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from pipeline.lib.periods import Quarter
-from pipeline.lib.pseudonymise import month_of
+from pipeline.lib.pseudonymise import month_of, pseudonymise_ids
 from pipeline.lib.returns import store
 from pipeline.lib.returns.messages import describe
-from pipeline.lib.returns.parse import Uniques
-from pipeline.lib.returns.reader import ReturnFileError, duplicate_sheets, open_workbook, read_sheet, recognise
+from pipeline.lib.returns.reader import (
+    ReturnFileError,
+    duplicate_sheets,
+    open_workbook,
+    read_sheet,
+    recognise,
+)
 from pipeline.lib.returns.spec import CodeList, ReturnSpec, load_code_lists, load_specs
 from pipeline.lib.returns.validate import SheetResult, validate_sheet
 
@@ -140,35 +144,11 @@ def _file_issue(outcome: FileOutcome, sheet: str, rule: str, value: str, detail:
                           "severity": severity, "message": message, "sheet_name": sheet}])
 
 
-def pseudonymise_fast(ids: pd.Series, key: str) -> pd.Series:
-    """The same HMAC-SHA256 pseudonyms as pipeline.lib.pseudonymise.pseudonymise_ids, computed in DuckDB.
-
-    HMAC(k, m) = H((k ^ opad) || H((k ^ ipad) || m)), with SHA-256 and 16 hex characters kept. In Python,
-    hmac.new() per identifier costs about 1 s for 300,000 IDs; DuckDB's vectorised sha256 takes ~0.1 s.
-    tests/returns/test_intake_extras.py checks that both give identical pseudonyms.
-    """
-    if not key:
-        raise ValueError("A pseudonymisation key is required: set SAFEGUARDING_PSEUDONYM_KEY.")
-    secret = key.encode("utf-8")
-    if len(secret) > 64:  # longer than SHA-256's block: HMAC hashes the key first
-        secret = hashlib.sha256(secret).digest()
-    secret = secret.ljust(64, b"\0")
-    inner, outer = bytes(b ^ 0x36 for b in secret), bytes(b ^ 0x5C for b in secret)
-    uniques = Uniques(ids)
-    distinct = pa.table({"id": uniques.dictionary})
-    with duckdb.connect() as con:
-        con.register("distinct_ids", distinct)
-        hashed = con.sql("select left(sha256($outer || unhex(sha256($inner || encode(id)))), 16) as h from distinct_ids",
-                         params={"outer": outer, "inner": inner}).to_arrow_table().column("h").combine_chunks()
-    indices = pa.array(uniques.codes, mask=uniques.codes < 0)
-    return pd.Series(pd.arrays.ArrowExtensionArray(hashed.take(indices)), index=ids.index).astype("string")
-
-
 def _collect(outcome: FileOutcome, result: SheetResult, sheet_spec, sheet_name: str, quarter: Quarter, key: str) -> None:
     clean = result.clean.copy()
     for column in sheet_spec.columns:
         if column.type == "child_id":
-            clean[column.name] = pseudonymise_fast(clean[column.name], key)
+            clean[column.name] = pseudonymise_ids(clean[column.name], key)
         elif column.name == "date_of_birth" and len(clean):
             clean[column.name] = month_of(clean[column.name])  # DOB kept to its month only
     stored = [c.name for c in sheet_spec.columns if c.stored]

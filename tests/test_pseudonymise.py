@@ -1,0 +1,33 @@
+"""Pseudonyms: the keyed hash equals the standard library's HMAC-SHA256; quasi-identifiers are coarsened."""
+
+import hashlib
+import hmac
+
+import pandas as pd
+import pytest
+
+from pipeline.lib.pseudonymise import postcode_district, pseudonymise_ids
+
+
+@pytest.mark.parametrize("key", ["k", "test-pseudonym-key", "é" * 70])  # a key over 64 bytes is hashed first
+def test_pseudonyms_are_hmac_sha256_of_the_id(key):
+    ids = pd.Series(["SC1", None, "Zoë-7", "SC1", "123", "x" * 80, "a b/c"], dtype=object)
+    expected = [None if v is None else hmac.new(key.encode(), v.encode(), hashlib.sha256).hexdigest()[:16] for v in ids]
+    got = pseudonymise_ids(ids, key)
+    assert [None if pd.isna(v) else v for v in got] == expected
+    assert list(got.index) == list(ids.index)
+
+
+def test_a_key_is_required():
+    with pytest.raises(ValueError, match="SAFEGUARDING_PSEUDONYM_KEY"):
+        pseudonymise_ids(pd.Series(["a"]), "")
+
+
+def test_only_missing_ids():
+    assert pseudonymise_ids(pd.Series([None, None]), "k").isna().all()
+
+
+@pytest.mark.parametrize(("postcode", "district"), [("B70 9LD", "B70"), ("b709ld", "B70"), ("WV14 0AB", "WV14"),
+                                                    ("nope", None), (None, None)])
+def test_postcodes_keep_only_their_district(postcode, district):
+    assert postcode_district(postcode) == district
