@@ -7,8 +7,9 @@
 --     'assessments completed' is the multi-agency dataset's all-services figure, eh_assessments_completed);
 --   * open at the end = started on or before the period end and not closed by it (closure date, local column);
 --     one row per child;
---   * TAF within 12 weeks / family visit within 2 weeks = of the children open at the end, the last Team
---     Around the Family meeting in the 12 weeks (84 days) / last visit in the 14 days up to the period end;
+--   * TAF within 12 weeks / family visit within 2 weeks = of the children open at the end whose assessment is
+--     completed (the family plan, and so TAF meetings, follow the assessment), the last Team Around the Family
+--     meeting in the 12 weeks (84 days) / last visit in the 14 days up to the period end;
 --   * success = closed in the period with outcomes achieved, of those closed with the outcome recorded;
 --   * age at the period end in DfE bands; unborn = DOB after the period end, or gender U with no DOB.
 
@@ -56,10 +57,11 @@ totals as (
         (select count(*) from episodes where eh_start_date between $period_start and $period_end) as started,
         (select count(*) from episodes where eh_completion_date between $period_start and $period_end) as completed,
         (select count(*) from described) as open_children,
-        (select count(*) from described
-         where last_taf_date between $period_end::date - 83 and $period_end) as taf_12_weeks,
-        (select count(*) from described
-         where last_family_visit_date between $period_end::date - 13 and $period_end) as visit_2_weeks,
+        (select count(*) from described where eh_completion_date <= $period_end) as open_assessed,
+        (select count(*) from described where eh_completion_date <= $period_end
+           and last_taf_date between $period_end::date - 83 and $period_end) as taf_12_weeks,
+        (select count(*) from described where eh_completion_date <= $period_end
+           and last_family_visit_date between $period_end::date - 13 and $period_end) as visit_2_weeks,
         (select count(*) from closed where eh_outcome_achieved = 'Y') as closed_successful,
         (select count(*) from closed where eh_outcome_achieved is not null) as closed_outcome_recorded
 ),
@@ -82,8 +84,8 @@ headline as (
            started as numerator, null as denominator from totals
     union all select 'eh_list2_assessments_completed', 'total', 'All', completed, null from totals
     union all select 'eh_open_at_end', 'total', 'All', open_children, null from totals
-    union all select 'eh_taf_12_weeks_pct', 'total', 'All', taf_12_weeks, open_children from totals
-    union all select 'eh_family_visit_2_weeks_pct', 'total', 'All', visit_2_weeks, open_children from totals
+    union all select 'eh_taf_12_weeks_pct', 'total', 'All', taf_12_weeks, open_assessed from totals
+    union all select 'eh_family_visit_2_weeks_pct', 'total', 'All', visit_2_weeks, open_assessed from totals
     union all select 'eh_success_pct', 'total', 'All', closed_successful, closed_outcome_recorded from totals
     union all select 'eh_by_gender', 'total', 'All', open_children, open_children from totals
     union all select 'eh_by_ethnicity', 'total', 'All', open_children, open_children from totals

@@ -339,3 +339,26 @@ def test_compute_quarter_gives_quarter_rolling_12_months_and_year_rows(con):
     rate = value(q4, "referrals_rate_10k", "year")
     assert (rate.denominator, rate.value, rate.population_year) == (80000, pytest.approx(3 / 8), 2022)
     assert value(q4, "referrals_per_month", "year").value == pytest.approx(3 / 12)
+
+
+# ---- early help: open at the end, TAF and visits among assessed families, success at closure -----
+
+def test_early_help_open_taf_visits_and_success(con):
+    def eh(child, start, completed=None, closed=None, taf=None, visit=None, achieved=None):
+        return {"child_id": child, "gender": "M", "ethnicity": "WBRI", "eh_start_date": start, "eh_organisation": "School",
+                "eh_completion_date": completed, "eh_closure_date": closed, "last_taf_date": taf,
+                "last_family_visit_date": visit, "eh_outcome_achieved": achieved}
+    given(con, "stg_early_help", [
+        eh("a", D(2022, 9, 1), D(2022, 10, 1), taf=D(2023, 1, 7), visit=D(2023, 3, 18)),  # 84th day; 14th day
+        eh("b", D(2022, 9, 1), D(2022, 10, 1), taf=D(2023, 1, 6), visit=D(2023, 3, 17)),  # 85 days; 15 days
+        eh("c", D(2023, 3, 1)),                                       # open, not yet assessed: not in TAF denominator
+        eh("d", D(2022, 5, 1), D(2022, 6, 1), closed=D(2022, 12, 1), achieved="Y"),
+        eh("e", D(2022, 5, 1), D(2022, 6, 1), closed=D(2023, 3, 31), achieved="N"),   # closed on the last day
+        eh("f", D(2022, 5, 1), D(2022, 6, 1), closed=D(2023, 2, 1)),                  # outcome not recorded
+    ])
+    v = totals(con, "ind_early_help")
+    assert v["eh_open_at_end"] == (3, None)                    # a, b, c
+    assert v["eh_list2_assessments_completed"] == (5, None)
+    assert v["eh_taf_12_weeks_pct"] == (1, 2)
+    assert v["eh_family_visit_2_weeks_pct"] == (1, 2)
+    assert v["eh_success_pct"] == (1, 2)                       # d of d, e
