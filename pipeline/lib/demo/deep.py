@@ -312,6 +312,10 @@ def _assign_children(ctx: Ctx, deep: Deep) -> None:
         else:  # age band as at the first episode's start
             age_days = int((band[0] + rng.random() * (band[1] - band[0] + 1)) * 365.25)
             dob = first - dt.timedelta(days=age_days + 1)
+        # Under 18 throughout: the last day any episode of the group is open in the window.
+        last = max(min(e.end or ctx.last_day, ctx.last_day) for e in eps)
+        youngest_allowed = last - dt.timedelta(days=int(18 * 365.25) - 30)
+        dob = min(max(dob, youngest_allowed), _bound(eps))
         child = reg.add(dob, "M" if rng.random() < 0.51 else "F", reg.random_ethnicity(),
                         draw(rng, ctx.shape["disability_weights"]))
         for e in eps:

@@ -397,16 +397,25 @@ def _referrals(ctx: Ctx, fd: FrontDoor) -> None:
     free.sort(key=lambda r: r.date)
     seen_dates: list[dt.date] = []
     seen_children: list[int] = []
+    taken: set[tuple[int, dt.date]] = set()
     for r in free:
         lo = bisect.bisect_left(seen_dates, r.date - 365 * DAY)
         hi = bisect.bisect_left(seen_dates, r.date)
         before_window = max(0, (ctx.first_day - (r.date - 365 * DAY)).days) / 365
+        child = None
         if r.rereferral and hi > lo and rng.random() >= sh["pre_window_history_share"] * before_window:
-            r.child = seen_children[int(rng.integers(lo, hi))]
+            for _ in range(10):  # not a child already re-referred the same day
+                pick = seen_children[int(rng.integers(lo, hi))]
+                if (pick, r.date) not in taken:
+                    child = pick
+                    break
+        if child is not None:
+            r.child = child
         else:
             r.child = _new_child(ctx, r.date, 0.03)
             if r.rereferral:  # its earlier referral was before April 2021
                 r.phantom = 1 + int(rng.random() < 0.2)
+        taken.add((r.child, r.date))
         seen_dates.append(r.date)
         seen_children.append(r.child)
 

@@ -109,7 +109,9 @@ def early_help(world, q: Quarter, rng) -> list[dict]:
     sh = world.ctx.shape["early_help"]
     rows = []
     for c in world.eh:
-        if c.start > q.end or (c.end is not None and c.end < q.start):
+        # The list's rule (config/returns/annex_a.yaml): the assessment started, was open or was completed
+        # in the quarter. Interventions after an earlier assessment are counted in the partner measures.
+        if c.start > q.end or c.completion < q.start:
             continue
         closed = _known(c.end, q)
         completed = _known(c.completion, q)
@@ -156,9 +158,9 @@ def assessments(world, q: Quarter, rng) -> list[dict]:
 def s47(world, q: Quarter, rng) -> list[dict]:
     rows = []
     for s in world.fd.s47:
-        if s.start > q.end or s.decided < q.start:
-            continue
         icpc = _known(s.icpc, q)
+        if not (q.contains(s.start) or q.contains(icpc)):  # the list's rule: started, or conference held, in the quarter
+            continue
         if s.icpc is not None:
             unnecessary = "N"
         else:
