@@ -135,3 +135,17 @@ def test_resubmission_replaces_the_earlier_return_which_stays_queryable(tmp_path
     assert con.execute("select count(*) from stg_contacts").fetchone() == (2,)
     assert con.execute("select file_name from raw_files where is_current").fetchall() == [("annex_a_v2.xlsx",)]
     assert con.execute("select count(*) from raw_contacts").fetchone() == (3,)   # v1's row is still there
+
+
+def test_repeated_contact_keys_are_kept_and_overlapping_files_still_deduplicate(tmp_path, contacts_workbook):
+    """Two police contacts about one child on one day are two contacts; Q3's and Q4's returns both
+    listing them (Annex A looks back six months) still give two, not four."""
+    same_day = [contact_row("SC1", dt.date(2022, 12, 5)), contact_row("SC1", dt.date(2022, 12, 5))]
+    contacts_workbook(same_day)
+    contacts_workbook(same_day, folder="raw/2022-23/Q4")
+    con = duckdb.connect()
+    for quarter in (Q3, Q3.next()):
+        intake_quarter(con, tmp_path / "raw", quarter, TEST_KEY, today=dt.date(2024, 1, 1))
+    assert con.execute("select count(*) from raw_quarantine").fetchone() == (0,)
+    assert con.execute("select count(*) from raw_contacts").fetchone() == (4,)
+    assert con.execute("select count(*) from stg_contacts").fetchone() == (2,)

@@ -109,6 +109,9 @@ class SheetSpec:
     period: dict
     columns: tuple[ColumnSpec, ...]
     list_number: int | None = None
+    # True where one child can really have several rows with the same key (two police contacts the
+    # same day): repeats in a file are kept, and overlapping files are matched on key + occurrence.
+    key_repeats_allowed: bool = False
 
     @property
     def raw_table(self) -> str:
@@ -161,6 +164,7 @@ def load_return_spec(path: Path) -> ReturnSpec:
             period=s["period"],
             columns=tuple(_column(c) for c in s["columns"]),
             list_number=s.get("list_number"),
+            key_repeats_allowed=bool(s.get("key_repeats_allowed", False)),
         )
         for s in raw["sheets"]
     )

@@ -53,16 +53,23 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, specs: dict[str, ReturnSpec]) 
             else:
                 _add_new_columns(con, sheet, existing[sheet.raw_table])
             key = ", ".join(f"r.{k}" for k in sheet.natural_key)
+            plain_key = ", ".join(sheet.natural_key)
             con.execute(f"""
                 create or replace view {sheet.table} as
-                select * exclude (_version_rank) from (
-                    select r.*, row_number() over (
-                        partition by {key}
-                        order by r.period_key desc, f.modified_at desc, f.file_name desc, r.source_row
-                    ) as _version_rank
+                with versions as (
+                    select r.*, f.modified_at as _modified_at, f.file_name as _file_name,
+                        -- the n-th row with this key in its file: lets repeated keys survive de-duplication
+                        row_number() over (partition by r.file_id, r.period_key, {key} order by r.source_row) as _key_occurrence
                     from {sheet.raw_table} r
                     join raw_files f on f.file_id = r.file_id and f.period_key = r.period_key
                     where f.is_current
+                )
+                select * exclude (_version_rank, _modified_at, _file_name, _key_occurrence) from (
+                    select *, row_number() over (
+                        partition by {plain_key}, _key_occurrence
+                        order by period_key desc, _modified_at desc, _file_name desc, source_row
+                    ) as _version_rank
+                    from versions
                 ) where _version_rank = 1
             """)
 

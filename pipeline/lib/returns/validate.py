@@ -258,7 +258,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
 
     # Duplicates within the file on the natural key: keep the first, quarantine the repeats.
     key = [k for k in spec.natural_key if k in present]
-    if key and len(key) == len(spec.natural_key) and n:
+    if key and len(key) == len(spec.natural_key) and n and not spec.key_repeats_allowed:
         ok_rows = ~flagged()
         dupes = np.zeros(n, dtype=bool)
         dupes[ok_rows] = typed[ok_rows].duplicated(subset=key, keep="first").to_numpy()

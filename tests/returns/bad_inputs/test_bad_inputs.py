@@ -471,19 +471,33 @@ def test_negative_count(q3):
          "-1 in 'Number of Referrals in Last 12 Months' is outside the allowed range (min 0). Counts cannot be negative.")]
 
 
+def _referral(child: str, day: dt.date) -> list[object]:
+    row = {"Child Unique ID": child, "Gender": "a) Male", "Ethnicity": "a) WBRI", "Date of referral": dt.datetime.combine(day, dt.time()),
+           "Referral Source": "q) 6: Police", "Referral NFA?": "b) No", "Number of Referrals in Last 12 Months": 0}
+    return [row.get(h) for h in headings("annex_a", "referrals")]
+
+
 def test_duplicate_rows_and_repeated_ids(q3):
-    q3.contacts("contacts.xlsx", [
-        contact_row("P1", dt.date(2022, 10, 5)),
-        contact_row("P1", dt.date(2022, 10, 9)),     # same child, another contact: fine
-        contact_row("P1", dt.date(2022, 10, 5)),     # the first row again
-    ])
+    write_workbook(q3.bad("referrals.xlsx"), {"List 3": [headings("annex_a", "referrals"),
+        _referral("P1", dt.date(2022, 10, 5)),
+        _referral("P1", dt.date(2022, 10, 9)),     # same child, another referral: fine
+        _referral("P1", dt.date(2022, 10, 5)),     # the first referral again
+    ]})
     con, _ = q3.run()
-    assert sheet_counts(con, "contacts.xlsx") == (1, 3, 2, 1, "loaded")
-    assert quarantine(con, "contacts.xlsx") == {4: "duplicate_row"}
-    assert issues(con, "contacts.xlsx", "duplicate_row") == [
-        ("List 1", 4, "", None, "duplicate_row", "error",
-         "This row repeats an earlier row with the same Child Unique ID, Date of Contact, Contact Source as row 2. "
+    assert sheet_counts(con, "referrals.xlsx", "referrals") == (1, 3, 2, 1, "loaded")
+    assert quarantine(con, "referrals.xlsx") == {4: "duplicate_row"}
+    assert issues(con, "referrals.xlsx", "duplicate_row") == [
+        ("List 3", 4, "", None, "duplicate_row", "error",
+         "This row repeats an earlier row with the same Child Unique ID, Date of referral as row 2. "
          "Remove the duplicate.")]
+
+
+def test_repeated_contacts_about_one_child_on_one_day_are_kept(q3):
+    """Annex A has no contact ID: two police contacts about a child on one day are two contacts."""
+    q3.contacts("contacts.xlsx", [contact_row("P1", dt.date(2022, 10, 5)), contact_row("P1", dt.date(2022, 10, 5))])
+    con, _ = q3.run()
+    assert sheet_counts(con, "contacts.xlsx") == (1, 2, 2, 0, "loaded")
+    assert quarantine(con, "contacts.xlsx") == {}
 
 
 def test_float_ids(q3):
