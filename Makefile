@@ -24,16 +24,23 @@ demo: install
 	$(PY) -m pipeline.cli demo
 
 ## Install everything the tests need (incl. Debian's Chromium for browser and image tests) and run them.
-test: install browser
+test: install browser node_modules/.installed
 	$(PY) -m pytest
+
+# axe-core (the accessibility audit the browser tests run) comes from the npm registry, pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { $(call apt_install,nodejs npm); }
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+# Debian packages the tests need, installed where we can (root, or sudo), else a clear message.
+apt_install = if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo apt-get install -y -qq $(1) >/dev/null; \
+	else echo "Please install Debian's $(1) (apt-get install $(1)): the browser and image tests need it." >&2; exit 1; fi
 
 # Debian's Chromium drives Playwright and kaleido; no browser is downloaded by either tool.
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Install Debian's chromium (apt-get install chromium) for the browser and image tests." >&2; exit 1; fi; \
-	fi
+	@command -v chromium >/dev/null 2>&1 || { $(call apt_install,chromium); }
 
 ## Dagster's UI on the dataset named in .env (the demo dataset if there is no .env).
 dev: install
@@ -53,5 +60,10 @@ report: install
 templates: install
 	$(PY) -m pipeline.lib.returns.templates --out templates/
 
+## Speed figures: the intake (30,000 and 300,000 rows) and the dashboard (size, build, first render)
+bench: install browser
+	$(PY) scripts/bench_intake.py
+	$(PY) scripts/bench_dashboard.py
+
 clean:
-	rm -rf data/demo .dagster_home .pytest_cache
+	rm -rf data/demo .dagster_home .pytest_cache node_modules test-artifacts
