@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 
 from pipeline.lib import warehouse
-from pipeline.lib.paths import CONFIG_DIR
+from pipeline.lib.paths import CONFIG_DIR, SQL_DIR
 from pipeline.lib.periods import FinancialYear, Quarter
 from pipeline.lib.returns.spec import load_code_lists
 from pipeline.lib.working_days import _holiday_array
@@ -205,7 +205,8 @@ def load_catalogue_table(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indica
 
 
 def load_reference_tables(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indicator, ...] | None = None) -> None:
-    """Every ref_ table the indicator SQL reads."""
+    """Every ref_ table and macro the indicator SQL reads."""
+    con.execute((SQL_DIR / "ind" / "macros.sql").read_text(encoding="utf-8"))
     load_code_table(con)
     load_working_days(con)
     load_partner_tables(con, catalogue)

@@ -54,7 +54,7 @@ children as (
     select
         open_at_end.*,
         date_diff('day', cpp_start_date, $period_end::date) as days_open,
-        (date_of_birth > $period_end or (date_of_birth is null and gender = 'U')) as unborn,
+        dfe_age_band(date_of_birth, gender, $period_end) = 'Unborn' as unborn,
         date_sub('year', date_of_birth, $period_end::date) as age_at_end
     from open_at_end
 ),
@@ -62,15 +62,7 @@ children as (
 described as (
     select
         children.*,
-        case
-            when unborn then 'Unborn'
-            when age_at_end is null then 'Unknown'
-            when age_at_end < 1 then 'Under 1'
-            when age_at_end < 5 then '1-4'
-            when age_at_end < 10 then '5-9'
-            when age_at_end < 16 then '10-15'
-            else '16+'
-        end as age_band,
+        dfe_age_band(date_of_birth, gender, $period_end) as age_band,
         -- DfE D5 duration bands
         case
             when cpp_start_date > $period_end::date - interval 3 month then '3 months or less'

@@ -33,7 +33,7 @@ on_plan as (
 children as (
     select
         on_plan.*,
-        (date_of_birth > $period_end or (date_of_birth is null and gender = 'U')) as unborn,
+        dfe_age_band(date_of_birth, gender, $period_end) = 'Unborn' as unborn,
         date_sub('year', date_of_birth, $period_end::date) as age_at_end
     from on_plan
 ),
@@ -41,15 +41,7 @@ children as (
 described as (
     select
         children.*,
-        case
-            when unborn then 'Unborn'
-            when age_at_end is null then 'Unknown'
-            when age_at_end < 1 then 'Under 1'
-            when age_at_end < 5 then '1-4'
-            when age_at_end < 10 then '5-9'
-            when age_at_end < 16 then '10-15'
-            else '16+'
-        end as age_band,
+        dfe_age_band(date_of_birth, gender, $period_end) as age_band,
         case when unborn then 'Unborn' else coalesce(gender_codes.label, 'Not stated/recorded') end as gender_label,
         coalesce(ethnicity_codes.code_group, 'Not known') as ethnicity_group,
         case disability when 'Y' then 'Yes' when 'N' then 'No' else 'Unknown' end as disability_label

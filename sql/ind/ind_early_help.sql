@@ -35,15 +35,7 @@ closed as (
 described as (
     select
         open_at_end.*,
-        case
-            when date_of_birth > $period_end or (date_of_birth is null and gender = 'U') then 'Unborn'
-            when date_of_birth is null then 'Unknown'
-            when date_sub('year', date_of_birth, $period_end::date) < 1 then 'Under 1'
-            when date_sub('year', date_of_birth, $period_end::date) < 5 then '1-4'
-            when date_sub('year', date_of_birth, $period_end::date) < 10 then '5-9'
-            when date_sub('year', date_of_birth, $period_end::date) < 16 then '10-15'
-            else '16+'
-        end as age_band,
+        dfe_age_band(date_of_birth, gender, $period_end) as age_band,
         coalesce(gender_codes.label, 'Not stated/recorded') as gender_label,
         coalesce(ethnicity_codes.code_group, 'Not known') as ethnicity_group
     from open_at_end
