@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.lib.demo.allocate import apportion, choose, draw, exact_labels, pct_count, pct_labels, solve_cells
+from pipeline.lib.demo.allocate import (
+    apportion,
+    choose,
+    draw,
+    exact_labels,
+    pct_count,
+    pct_labels,
+    solve_cells,
+)
 from pipeline.lib.demo.children import band_dob_range, ethnicity_pools
 from pipeline.lib.demo.dates import DAY, add_wd, minus_months
 from pipeline.lib.demo.episodes import Episode, LongRule, build_stock
@@ -147,7 +155,7 @@ def _link_cp_onwards(ctx: Ctx, deep: Deep) -> None:
         for family, targets, share in (("cla", deep.cla, links["cla_from_cp"]),
                                        ("cin", deep.cin, links["cin_plan_from_cp_step_down"])):
             starts = _window_starts(ctx, targets, q)
-            for e in choose(rng, starts, int(round(share * len(starts)))):
+            for e in choose(rng, starts, round(share * len(starts))):
                 fits = [p for p in ended if "next" not in p.attrs and p.start < e.start - 14 * DAY]
                 if not fits:
                     continue
@@ -180,7 +188,7 @@ def _flag_subsequent_plans(ctx: Ctx, deep: Deep) -> None:
     for cell, k in zip(cells, counts):
         eps = pattern[cell]
         if not any(cell):  # in none of the counted sets (opening stock ending in the first year)
-            k = int(round(0.3 * len(eps)))
+            k = round(0.3 * len(eps))
         chosen = set(choose(rng, eps, k))
         for e in eps:
             e.attrs["subsequent"] = e in chosen
@@ -212,7 +220,11 @@ def _link_second_periods(ctx: Ctx, deep: Deep) -> None:
         e.attrs.setdefault("second_period", False)
         if rng.random() >= share:
             continue
+        # The pipeline counts children starting / ceasing in a year once each: keep a child's two starts
+        # (and two ends) in different years.
         fits = [p for p in deep.cla if p.end is not None and e.start - 330 * DAY <= p.end <= e.start - 7 * DAY
+                and ctx.fy_of(p.start) != ctx.fy_of(e.start)
+                and (e.end is None or ctx.fy_of(p.end) != ctx.fy_of(e.end))
                 and deep.groups.apart(p, e, 7)]
         if fits:
             deep.groups.union(fits[int(rng.integers(len(fits)))], e)
@@ -288,9 +300,8 @@ def _assign_children(ctx: Ctx, deep: Deep) -> None:
                 dob[r] = _dob_in(rng, lo, min(hi, bound[r]))
         sexes = exact_labels(rng, {"M": gender["M"], "F": gender["F"]})
         ethnic = pct_labels(rng, spec["ethnicity_pct"], n)
-        if "disability" in spec:
+        if "disability" in spec:  # every child's answer known: the share is of all of them
             dis = exact_labels(rng, {"Y": spec["disability"], "N": n - spec["disability"]})
-            dis = [d if d == "Y" or rng.random() > 0.03 else "U" for d in dis]
         else:
             dis = [draw(rng, ctx.shape["disability_weights"]) for _ in range(n)]
         born_roots = [r for r in roots if dob[r] <= end]
@@ -339,29 +350,32 @@ def band(year_end: dt.date, months: int) -> tuple[dt.date, dt.date, dt.date]:
     return boundary - 15 * DAY, boundary, boundary + 15 * DAY
 
 
-def fix_latest_within(rng, episodes: list[Episode], year_ends: list[dt.date], months: int, targets: list[int],
-                      key: str, keep_first: bool) -> None:
-    """For each year end, latest year first, make exactly its target of the episodes open then have their
-    latest `key` date (a sorted list in attrs) within `months` months before it. Dates are kept 2 weeks
-    clear of each boundary; an earlier year's fix adds no date in a later year's band, and removes none
-    a later year counts. The first date is never removed when `keep_first` (a CP plan's ICPC)."""
-    later_bands = []
-    for year_end, target in sorted(zip(year_ends, targets), reverse=True):
-        _fix_one(rng, episodes, year_end, months, target, key, keep_first, later_bands)
-        later_bands.append(band(year_end, months))
+def fix_latest_within(rng, episodes: list[Episode], year_ends: list[dt.date], targets: list, key: str,
+                      keep_first: bool, months_of=lambda e, year_end: 12, counted=lambda e, year_end: True) -> None:
+    """For each year end, latest year first: of the episodes open then and `counted`, make exactly the target
+    (a count, or a function of how many are counted) have their latest `key` date (a sorted list in attrs)
+    within `months_of(e, year_end)` months before it. Dates are kept 2 weeks clear of each boundary; an
+    earlier year's fix adds no date in a later year's band and removes none a later year counts. The first
+    date is never removed when `keep_first` (a CP plan's ICPC)."""
+    later_bands: list[tuple] = []
+    for year_end, target in sorted(zip(year_ends, targets), key=lambda t: t[0], reverse=True):
+        population = [e for e in episodes if e.open_at(year_end) and counted(e, year_end)]
+        wanted = target(len(population)) if callable(target) else target
+        months = {id(e): months_of(e, year_end) for e in population}
+        _fix_one(rng, population, year_end, months, wanted, key, keep_first, later_bands)
+        later_bands += [band(year_end, m) for m in sorted(set(months.values()))]
 
 
-def _fix_one(rng, episodes, year_end, months, target, key, keep_first, later_bands) -> None:
-    lo_band, boundary, hi_band = band(year_end, months)
-    open_eps = [e for e in episodes if e.open_at(year_end)]
-
+def _fix_one(rng, population, year_end, months, target, key, keep_first, later_bands) -> None:
     def latest(e):
         known = [d for d in e.attrs[key] if d <= year_end]
         return known[-1] if known else None
 
-    for e in open_eps:
+    bands = {id(e): band(year_end, months[id(e)]) for e in population}
+    for e in population:
         # Move a date out of the ambiguous band, away from the boundary: a 12-month band straddles the
         # previous year end, whose own count this must not change.
+        lo_band, boundary, hi_band = bands[id(e)]
         dates = e.attrs[key]
         for i, d in enumerate(dates):
             if lo_band <= d <= hi_band and d > e.start:
@@ -369,13 +383,14 @@ def _fix_one(rng, episodes, year_end, months, target, key, keep_first, later_ban
                 forward = min(year_end, hi_band + dt.timedelta(days=int(rng.integers(1, 20))))
                 dates[i] = back if d < boundary and back > e.start else forward
         e.attrs[key] = sorted(set(dates))
-    within = [e for e in open_eps if (latest(e) or dt.date.min) >= boundary]
+    within = [e for e in population if (latest(e) or dt.date.min) >= bands[id(e)][1]]
     within_ids = {id(e) for e in within}
-    outside = [e for e in open_eps if id(e) not in within_ids]
+    outside = [e for e in population if id(e) not in within_ids]
     if len(within) > target:
         # Drop the dates between the band and the year end: the review / assessment was not held (overdue).
-        can = [e for e in within if e.start <= lo_band - 30 * DAY]
+        can = [e for e in within if e.start <= bands[id(e)][0] - 30 * DAY]
         for e in choose(rng, can, len(within) - target):
+            lo_band, _, hi_band = bands[id(e)]
             e.attrs[key] = [d for d in e.attrs[key]
                             if d <= hi_band or d > year_end or (keep_first and d == e.start)]
             if (latest(e) or dt.date.min) > lo_band:
@@ -383,7 +398,7 @@ def _fix_one(rng, episodes, year_end, months, target, key, keep_first, later_ban
     elif len(within) < target:
         can = [e for e in outside if e.start <= year_end - 30 * DAY]
         for e in choose(rng, can, target - len(within)):
-            first_ok = max(e.start + 10 * DAY, hi_band + 5 * DAY)
+            first_ok = max(e.start + 10 * DAY, bands[id(e)][2] + 5 * DAY)
             day = _dob_in(rng, first_ok, year_end - 7 * DAY)
             for lo, _, hi in later_bands:
                 if lo <= day <= hi:
@@ -412,8 +427,15 @@ def _cp_details(ctx: Ctx, deep: Deep) -> None:
             confs.append(held)
             day = held + sh["review_every_days"] * DAY
         e.attrs["conferences"] = confs
-    fix_latest_within(rng, deep.cp, [ctx.fy_end(fy) for fy in ctx.years], 6,
-                      [ctx.year(fy)["cp_plans"]["reviews_in_timescale"] for fy in ctx.years], "conferences", True)
+    # Reviews in timescale, as the pipeline counts them: of the plans open at the year end for 3 months or
+    # more, those whose latest review conference was in the 6 months before it.
+    def share_of(pct):
+        return lambda n: pct_count(pct, n)
+
+    fix_latest_within(rng, deep.cp, [ctx.fy_end(fy) for fy in ctx.years],
+                      [share_of(ctx.year(fy)["cp_plans"]["reviews_in_timescale_pct"]) for fy in ctx.years],
+                      "conferences", True, months_of=lambda e, end: 6,
+                      counted=lambda e, end: e.start <= minus_months(end, 3))
     # Statutory visits: working-day gaps; a visit is in timescale when it follows the last within 20 WD.
     for e in deep.cp:
         fy = ctx.fy_of(max(e.start, ctx.first_day)) or ctx.years[0]
@@ -531,5 +553,7 @@ def _cla_details(ctx: Ctx, deep: Deep) -> None:
             gap = 182 if under5 else 365
             day = day + dt.timedelta(days=gap + int(rng.integers(-40, 25)))
         e.attrs["health"] = dates
-    fix_latest_within(rng, deep.cla, [ctx.fy_end(fy) for fy in ctx.years], 12,
-                      [ctx.year(fy)["children_in_care"]["health_assessment_12m"] for fy in ctx.years], "health", False)
+    # Health assessment up to date: within 12 months before the year end, 6 months for a child under 5.
+    fix_latest_within(rng, deep.cla, [ctx.fy_end(fy) for fy in ctx.years],
+                      [ctx.year(fy)["children_in_care"]["health_assessment_up_to_date"] for fy in ctx.years],
+                      "health", False, months_of=lambda e, end: 6 if (reg.age_at(e.child, end) or 0) < 5 else 12)

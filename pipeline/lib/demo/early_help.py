@@ -90,7 +90,7 @@ def _close(ctx: Ctx, rng, cases: list[EHCase], service: str) -> None:
             a = max(k for k in keys if k < q.index)
             b = min(k for k in keys if k > q.index)
             t = (q.index - a) / (b - a)
-            target = int(round(anchors[a] + t * (anchors[b] - anchors[a]) + rng.normal(0, 8)))
+            target = round(anchors[a] + t * (anchors[b] - anchors[a]) + rng.normal(0, 8))
             target = min(max(target, len(running) - len(eligible)), len(running))
         n = len(running) - target
         if not 0 <= n <= len(eligible):

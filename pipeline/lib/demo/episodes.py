@@ -72,8 +72,7 @@ def build_stock(rng: np.random.Generator, quarters: list[Quarter], picker: DayPi
         for c in cutoffs:  # keep opening starts clear of a cutoff's margin
             if abs((start - c).days) <= MARGIN.days:
                 start = c - 2 * MARGIN
-        if start > first - MARGIN:
-            start = first - MARGIN
+        start = min(start, first - MARGIN)
         episodes.append(Episode(family, start))
     for q, n in zip(quarters, starts):
         for day in picker.pick(rng, q.start, q.end, n, **start_days):

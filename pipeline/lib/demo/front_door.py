@@ -19,8 +19,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from pipeline.lib.demo.allocate import choose, draw, exact_labels
 from pipeline.lib.demo.dates import DAY, add_wd, is_wd, wd_between_many
 from pipeline.lib.demo.deep import Deep, worker_name
@@ -148,7 +146,7 @@ def _icpcs_and_s47s(ctx: Ctx, deep: Deep, fd: FrontDoor) -> None:
         share = ctx.shape["links"]["s47_without_icpc_from_assessment"]
         for q, n in zip(qs, ctx.per_quarter(y["without_icpc"])):
             days = ctx.picker.pick(rng, q.start, q.end, n)
-            from_assessment = set(choose(rng, list(range(n)), int(round(share * n))))
+            from_assessment = set(choose(rng, list(range(n)), round(share * n)))
             taken = {(s.child, s.start) for s in fd.s47}
             for i, day in enumerate(days):
                 child = None if i in from_assessment else deep.open_children(day, rng)
@@ -181,6 +179,19 @@ def _p45(ctx: Ctx, day: dt.date) -> float:
     return y["within_45_wd"] / y["completed"]
 
 
+def _within_flags(ctx: Ctx, rng, days: list[dt.date]) -> list[bool]:
+    """Which journeys' assessments take 45 working days or fewer: exactly the year's share among those of
+    each year (by `days`), so the re-assessments left to make the year's figure exact are never too few."""
+    by_year: dict[str, list[int]] = defaultdict(list)
+    for i, day in enumerate(days):
+        by_year[ctx.fy_of(day) or (ctx.years[0] if day < ctx.first_day else ctx.years[-1])].append(i)
+    flags = [False] * len(days)
+    for fy, idx in by_year.items():
+        for i in choose(rng, idx, round(_p45(ctx, ctx.fy_end(fy)) * len(idx))):
+            flags[i] = True
+    return flags
+
+
 def _duration(ctx: Ctx, rng, within: bool) -> int:
     lo, hi = ctx.shape["assessments"]["duration_wd_within" if within else "duration_wd_over"]
     return int(rng.integers(lo, hi + 1))
@@ -204,14 +215,15 @@ def _linked_assessments(ctx: Ctx, deep: Deep, fd: FrontDoor) -> None:
                                          (deep.cla, links["cla_from_assessment"], "CLA")):
             starts = [e for e in episodes if q.contains(e.start)]
             pool = [e for e in starts if e.attrs.get("from") != "cp"]
-            for e in choose(rng, pool, min(len(pool), int(round(share * len(starts))))):
+            for e in choose(rng, pool, min(len(pool), round(share * len(starts)))):
                 ends.append((e.child, prev_wd(e.start), outcome))
                 e.attrs["from"] = "assessment"
     taken = set()
-    for child, auth, outcome in ends:
+    quick = _within_flags(ctx, rng, [auth for _, auth, _ in ends])
+    for (child, auth, outcome), within in zip(ends, quick):
         a = _new_assessment(ctx, rng, child, "linked")
         a.auth, a.outcome = auth, outcome
-        a.start = add_wd(auth, -_duration(ctx, rng, rng.random() < _p45(ctx, auth)))
+        a.start = add_wd(auth, -_duration(ctx, rng, within))
         while (child, a.start) in taken:  # one assessment per child and start date (the natural key)
             a.start = add_wd(a.start, -1)
         taken.add((child, a.start))
@@ -221,16 +233,16 @@ def _linked_assessments(ctx: Ctx, deep: Deep, fd: FrontDoor) -> None:
 def _free_assessments(ctx: Ctx, fd: FrontDoor) -> None:
     rng = ctx.rng("assessments", "free")
     taken = {(a.child, a.start) for a in fd.assessments}
-    for r in fd.referrals:
-        if r.progressed and not r.linked:
-            a = _new_assessment(ctx, rng, r.child, "free")
-            a.referral = r
-            a.start = add_wd(r.date, int(rng.random() < 0.2))
-            while (a.child, a.start) in taken:
-                a.start = add_wd(a.start, 1)
-            taken.add((a.child, a.start))
-            a.auth = add_wd(a.start, _duration(ctx, rng, rng.random() < _p45(ctx, a.start)))
-            fd.assessments.append(a)
+    progressed = [r for r in fd.referrals if r.progressed and not r.linked]
+    for r, within in zip(progressed, _within_flags(ctx, rng, [r.date for r in progressed])):
+        a = _new_assessment(ctx, rng, r.child, "free")
+        a.referral = r
+        a.start = add_wd(r.date, int(rng.random() < 0.2))
+        while (a.child, a.start) in taken:
+            a.start = add_wd(a.start, 1)
+        taken.add((a.child, a.start))
+        a.auth = add_wd(a.start, _duration(ctx, rng, within))
+        fd.assessments.append(a)
 
 
 def _fill_assessments(ctx: Ctx, deep: Deep, fd: FrontDoor) -> None:

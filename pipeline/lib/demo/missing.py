@@ -53,12 +53,15 @@ def build_missing(ctx: Ctx, deep: Deep, fd: FrontDoor) -> list[MissingEpisode]:
         windows: dict[int, tuple[dt.date, dt.date]] = {}
         in_care = [e for e in deep.cla if e.start <= last - 30 * DAY and (e.end is None or e.end >= first + 30 * DAY)
                    and 10 <= _age(ctx, e.child, max(e.start, first)) < 17.5]
-        for e in choose(rng, in_care, int(round(sh["looked_after_child_share"] * y["children"]))):
+        # Mostly children still in care at the year end: Annex A list 8 (as at the year end) counts their
+        # episodes too, and the pipeline reconciles the two returns.
+        still = [30.0 if e.open_at(last) else 1.0 for e in in_care]
+        for e in choose(rng, in_care, round(sh["looked_after_child_share"] * y["children"]), still):
             if e.child not in windows:
                 windows[e.child] = (max(e.start, first), min(e.end or last, last))
         others = y["children"] - len(windows)
         carried = [c for c in dict.fromkeys(previous) if c not in windows and 10 <= _age(ctx, c, first) < 17.5]
-        for c in choose(rng, carried, min(len(carried), int(round(sh["carried_over_child_share"] * others)))):
+        for c in choose(rng, carried, min(len(carried), round(sh["carried_over_child_share"] * others))):
             windows[c] = (first, last)
         teens = [c.child for c in fd.contacts if first <= c.date <= last and 11 <= _age(ctx, c.child, c.date) < 17.5]
         teens = [c for c in dict.fromkeys(teens) if c not in windows]
@@ -69,7 +72,8 @@ def build_missing(ctx: Ctx, deep: Deep, fd: FrontDoor) -> list[MissingEpisode]:
         children = list(windows)
         previous = children
 
-        weights = np.array([3.0 if c in cla_by_child else 1.0 for c in children]) * rng.gamma(0.8, 1.0, len(children))
+        in_care_at_end = {e.child for e in deep.cla if e.open_at(last)}
+        weights = np.array([3.0 if c in in_care_at_end else 1.0 for c in children]) * rng.gamma(0.8, 1.0, len(children))
         extra = rng.multinomial(y["episodes"] - len(children), weights / weights.sum())
         mine: list[MissingEpisode] = []
         for child, k in zip(children, extra + 1):

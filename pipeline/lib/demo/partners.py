@@ -119,5 +119,5 @@ def _latest_path(ctx: Ctx, rng, code: str, months: list[dt.date]) -> list[int]:
         b = min(k for k in keys if k > i)
         t = (i - a) / (b - a)
         level = anchors[a] + t * (anchors[b] - anchors[a])
-        out.append(max(0, int(round(level + rng.normal(0, max(0.5, 0.06 * level))))))
+        out.append(max(0, round(level + rng.normal(0, max(0.5, 0.06 * level)))))
     return out

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.lib.demo.allocate import draw
-from pipeline.lib.demo.dates import DAY, Quarter, add_wd, minus_months
+from pipeline.lib.demo.allocate import choose, draw, pct_count
+from pipeline.lib.demo.dates import DAY, Quarter, add_wd
 from pipeline.lib.demo.spec import Sheet
 
 RC_FROM_CEASED = {"E11": "RC1", "E12": "RC1", "E41": "RC3", "E45": "RC4", "E46": "RC4", "E47": "RC4", "E48": "RC4",
@@ -107,25 +107,36 @@ def contacts(world, q: Quarter, rng) -> list[dict]:
 
 def early_help(world, q: Quarter, rng) -> list[dict]:
     sh = world.ctx.shape["early_help"]
-    rows = []
+    rows, assessed = [], []
     for c in world.eh:
-        # The list's rule (config/returns/annex_a.yaml): the assessment started, was open or was completed
-        # in the quarter. Interventions after an earlier assessment are counted in the partner measures.
-        if c.start > q.end or c.completion < q.start:
+        # Assessments started, open or completed in the quarter, and (as Ofsted's list 2 asks) the current
+        # interventions that follow them, until the quarter they close in: the pipeline counts children open
+        # at the period end and closures with outcomes from this list.
+        if c.start > q.end or (c.end is not None and c.end < q.start):
             continue
         closed = _known(c.end, q)
         completed = _known(c.completion, q)
-        taf = visit = None
+        row = {**_child(world, c.child, q.end), "eh_start_date": c.start, "eh_completion_date": completed,
+               "eh_organisation": c.organisation, "eh_service": c.service, "eh_closure_date": closed,
+               "eh_outcome_achieved": _yn(c.success) if closed else None, "last_taf_date": None,
+               "last_family_visit_date": None}
+        rows.append(row)
         if completed and not closed:
-            taf = _recent(rng, q, completed, None, 1, 84) if rng.random() < sh["taf_within_12_weeks_share"] \
-                else _recent(rng, q, completed, None, 90, 150)
-            visit = _recent(rng, q, c.start, None, 0, 13) if rng.random() < sh["visit_within_2_weeks_share"] \
-                else _recent(rng, q, c.start, None, 16, 45)
-        rows.append({**_child(world, c.child, q.end), "eh_start_date": c.start, "eh_completion_date": completed,
-                     "eh_organisation": c.organisation, "eh_service": c.service, "eh_closure_date": closed,
-                     "eh_outcome_achieved": _yn(c.success) if closed else None, "last_taf_date": taf,
-                     "last_family_visit_date": visit})
+            assessed.append((row, c))
+    # Team Around the Family meetings and family visits of the families open at the quarter end: exactly the
+    # shares in shape.yaml within 12 weeks / 2 weeks; the others among families assessed long enough ago.
+    late_taf = _late(rng, assessed, sh["taf_within_12_weeks_share"], lambda c: c.completion <= q.end - 100 * DAY)
+    late_visit = _late(rng, assessed, sh["visit_within_2_weeks_share"], lambda c: c.start <= q.end - 50 * DAY)
+    for i, (row, c) in enumerate(assessed):
+        row["last_taf_date"] = _recent(rng, q, c.completion, None, *((90, 99) if i in late_taf else (1, 80)))
+        row["last_family_visit_date"] = _recent(rng, q, c.start, None, *((17, 45) if i in late_visit else (0, 12)))
     return rows
+
+
+def _late(rng, items: list, on_time_share: float, can_be_late) -> set[int]:
+    can = [i for i, (_, c) in enumerate(items) if can_be_late(c)]
+    n = len(items) - pct_count(100 * on_time_share, len(items))
+    return set(choose(rng, can, min(n, len(can))))
 
 
 def referrals(world, q: Quarter, rng) -> list[dict]:
@@ -257,7 +268,8 @@ def children_in_care(world, q: Quarter, rng) -> list[dict]:
         health = [d for d in e.attrs["health"] if d <= asof]
         missing = world.missing_by_child.get(e.child, [])
         year_ago = asof - 365 * DAY
-        recent = [m for m in missing if year_ago < m.start.date() <= asof]
+        # "missing from their placement": the episodes while looked after
+        recent = [m for m in missing if year_ago < m.start.date() <= asof and m.looked_after]
         last_missing = recent[-1] if recent else None
         placement_start = e.attrs["placement_start"] if e.attrs["placement_start"] <= asof else e.start
         dental = None

@@ -51,9 +51,9 @@ def course_totals(ctx: Ctx, fy: str) -> list[dict]:
     for c in courses:
         lo, hi = (scales[0], scales[1]) if rng.random() < 0.5 else (scales[2], scales[3])
         f = rng.uniform(lo, hi)
-        c["available"] = int(round(c["available"] * f))
-        c["allocated"] = min(c["available"], int(round(c["allocated"] * f)))
-        c["no_shows"] = int(round(c["no_shows"] * f))
+        c["available"] = round(c["available"] * f)
+        c["allocated"] = min(c["available"], round(c["allocated"] * f))
+        c["no_shows"] = round(c["no_shows"] * f)
     return courses
 
 
@@ -63,7 +63,7 @@ def elearning_totals(ctx: Ctx, fy: str) -> dict[str, int]:
         return totals
     rng = ctx.rng("training", "elearning-scale", fy)
     scales = ctx.targets["training"]["scale_2021_22"]
-    return {m: int(round(n * rng.uniform(*(scales[:2] if rng.random() < 0.5 else scales[2:])))) for m, n in totals.items()}
+    return {m: round(n * rng.uniform(*(scales[:2] if rng.random() < 0.5 else scales[2:]))) for m, n in totals.items()}
 
 
 def build_training(ctx: Ctx) -> tuple[list[Session], list[Completions]]:

@@ -11,8 +11,14 @@ import numpy as np
 from pipeline.lib.demo.allocate import apportion
 from pipeline.lib.demo.children import Registry
 from pipeline.lib.demo.dates import DAY, DayPicker, Quarter, financial_quarters
-from pipeline.lib.demo.spec import (CodeBook, load_partner_measures, load_partnership, load_return_specs,
-                                    load_shape, load_targets)
+from pipeline.lib.demo.spec import (
+    CodeBook,
+    load_partner_measures,
+    load_partnership,
+    load_return_specs,
+    load_shape,
+    load_targets,
+)
 
 
 def stream(seed: int, *keys) -> np.random.Generator:
@@ -36,7 +42,7 @@ class Ctx:
     years: list[str] = field(default_factory=list)
 
     @classmethod
-    def create(cls, seed: int | None = None) -> "Ctx":
+    def create(cls, seed: int | None = None) -> Ctx:
         targets = load_targets()
         shape = load_shape()
         codes = CodeBook()
