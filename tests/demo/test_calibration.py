@@ -246,3 +246,37 @@ def test_partner_measures(demo_out):
     m21 = load(demo_out, "2021-22", "partner_measures")
     assert m21[dates(m21["period_start"]) == pd.Timestamp("2022-03-01")].set_index("measure_code")["value"][
         "private_fostering_arrangements"] == 9
+
+
+def test_figures_not_in_the_report_follow_dfe(lists, demo_out):
+    """2022-23 figures the report does not give, and 2021-22, are DfE's published Sandwell values."""
+    r = lists["referrals"]
+    assert (r[in_year(r["referral_date"])]["referral_nfa"] == "Y").sum() == 6  # C1 2023: 0.1%
+    s = latest(lists["s47"], ["child_id", "s47_start_date"])
+    assert in_year(s["s47_start_date"]).sum() == 1733  # LAIT Section_47 201.7 per 10,000
+    p = latest(lists["child_protection"], ["child_id", "cpp_start_date"])
+    ended = p[in_year(p["cpp_end_date"])]
+    lasted = (dates(ended["cpp_end_date"]) - dates(ended["cpp_start_date"])).dt.days >= 730
+    assert lasted.sum() == 28  # LAIT CPPlans2yrs 7.1%
+
+    start, end = pd.Timestamp("2021-04-01"), pd.Timestamp("2022-03-31")
+
+    def in_2021_22(series):
+        d = dates(series)
+        return (d >= start) & (d <= end)
+
+    r = load(demo_out, "2021-22", "referrals")
+    r = r[in_2021_22(r["referral_date"])]
+    assert (len(r), (r["referrals_last_12_months"] >= 1).sum()) == (4454, 857)  # C1 2022
+    p = latest(load(demo_out, "2021-22", "child_protection"), ["child_id", "cpp_start_date"])
+    started = p[in_2021_22(p["cpp_start_date"])]
+    assert (len(started), (started["previous_plans"] >= 1).sum()) == (472, 142)  # D3 2022
+    open_end = p[open_at(p["cpp_start_date"], p["cpp_end_date"], end)]
+    assert (dates(open_end["cpp_start_date"]) <= end - pd.DateOffset(years=2)).sum() == 10  # D5 2022
+    c = latest(load(demo_out, "2021-22", "children_in_care"), ["child_id", "cla_start_date"])
+    assert open_at(c["cla_start_date"], c["cla_end_date"], end).sum() == 840
+    assert (c[in_2021_22(c["cla_start_date"])]["child_id"].nunique(),
+            c[in_2021_22(c["cla_end_date"])]["child_id"].nunique()) == (157, 198)
+    s = latest(load(demo_out, "2021-22", "s47"), ["child_id", "s47_start_date"])
+    s = s[in_2021_22(s["icpc_date"])]
+    assert (len(s), (working_days_between(s["s47_start_date"], s["icpc_date"]) <= 15).sum()) == (554, 455)

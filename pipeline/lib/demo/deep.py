@@ -130,7 +130,8 @@ def build_deep(ctx: Ctx) -> Deep:
     )
     for e in deep.all():
         deep.groups.add(e)
-    _link_cp_onwards(ctx, deep)
+    _link_cp_onwards(ctx, deep)  # moves some plans' end dates (within their quarter)
+    _ceased_after_two_years(ctx, deep.cp)
     _flag_subsequent_plans(ctx, deep)
     _link_second_periods(ctx, deep)
     _assign_children(ctx, deep)
@@ -138,6 +139,42 @@ def build_deep(ctx: Ctx) -> Deep:
     _cin_details(ctx, deep)
     _cla_details(ctx, deep)
     return deep
+
+
+def _ceased_after_two_years(ctx: Ctx, plans: list[Episode]) -> None:
+    """Plans ending in a year that had lasted 2 years or more (DfE D7, 730 days or more): exact per year.
+
+    Only plans already open on the window's first day can have lasted that long. Their start dates are free
+    within their class (which side of each long-running cutoff they fall), so each one ending in a year is
+    made long or short by moving its start either side of its 730-day mark.
+    """
+    rng = ctx.rng("cp", "ceased_long")
+    first = ctx.first_day
+    cutoffs = sorted(minus_months(ctx.fy_end(fy), 24) for fy in ctx.years
+                     if "open_2_years_plus" in ctx.year(fy)["cp_plans"])
+    edges = [dt.date(2000, 1, 1)] + [c for cut in cutoffs for c in (cut - 8 * DAY, cut + 8 * DAY)] + [first - 8 * DAY]
+    classes = list(zip(edges[::2], edges[1::2]))
+    for fy in ctx.years:
+        target = ctx.year(fy)["cp_plans"].get("ceased_2_years_plus")
+        if target is None:
+            continue
+        a, b = ctx.fy_quarters(fy)[0].start, ctx.fy_end(fy)
+        ending = [e for e in plans if e.start < first and e.end is not None and a <= e.end <= b]
+        long_only, short_only, either = [], [], []
+        for e in ending:
+            lo, hi = next(c for c in classes if c[0] <= e.start <= c[1])
+            mark = e.end - 730 * DAY  # started on or before it: lasted 730 days or more
+            e.attrs["_class"] = (lo, hi, mark)
+            (either if lo <= mark < hi else long_only if hi <= mark else short_only).append(e)
+        need = target - len(long_only)
+        if not 0 <= need <= len(either):
+            raise ValueError(f"{fy}: {target} CP plans ceasing after 2 years infeasible")
+        long = set(choose(rng, either, need))
+        for e in either:
+            lo, hi, mark = e.attrs.pop("_class")
+            e.start = _dob_in(rng, lo, mark) if e in long else _dob_in(rng, mark + DAY, hi)
+        for e in long_only + short_only:
+            e.attrs.pop("_class")
 
 
 # ---------------------------------------------------------------- links between episodes

@@ -143,8 +143,15 @@ def _icpcs_and_s47s(ctx: Ctx, deep: Deep, fd: FrontDoor) -> None:
             s.decided = s.icpc
         fd.s47 += icpcs
 
-        share = ctx.shape["links"]["s47_without_icpc_from_assessment"]
-        for q, n in zip(qs, ctx.per_quarter(y["without_icpc"])):
+    # Enquiries that ended without a conference: as many as each year's S47 starts still need.
+    share = ctx.shape["links"]["s47_without_icpc_from_assessment"]
+    for fy in ctx.years:
+        y = ctx.year(fy)["s47"]
+        qs = ctx.fy_quarters(fy)
+        with_icpc = sum(1 for s in fd.s47 if ctx.fy_of(s.start) == fy)
+        if with_icpc > y["started"]:
+            raise ValueError(f"targets.yaml {fy}: more S47s with an ICPC than S47s started")
+        for q, n in zip(qs, ctx.per_quarter(y["started"] - with_icpc)):
             days = ctx.picker.pick(rng, q.start, q.end, n)
             from_assessment = set(choose(rng, list(range(n)), round(share * n)))
             taken = {(s.child, s.start) for s in fd.s47}
@@ -398,8 +405,9 @@ def _referrals(ctx: Ctx, fd: FrontDoor) -> None:
             r.source = _source(ctx, rng, group)
         for r in choose(rng, rows, y["progressed_to_assessment"] - len(mine)):
             r.progressed = True
-        for r in rows:
-            r.nfa = not r.progressed and rng.random() < sh["nfa_share_when_not_progressed"]
+        # 'Referral NFA?' as DfE counts it (C1): rare; most referrals not assessed went to another service.
+        for r in choose(rng, [r for r in rows if not r.progressed], y["nfa"]):
+            r.nfa = True
         rereferrals = y["re_referrals"] - sum(1 for r in mine if r.n_last12 >= 1)
         for r in choose(rng, rows, rereferrals):
             r.rereferral = True

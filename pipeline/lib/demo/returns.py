@@ -206,13 +206,14 @@ def cin(world, q: Quarter, rng) -> list[dict]:
         if e.in_return(q):
             rows.append(episode(e, "CLA", e.attrs["need"], RC_FROM_CEASED.get(e.attrs["reason_ceased"], "RC7")))
     for a in world.fd.assessments:
-        if a.kind != "free" or a.outcome not in RC_FROM_OUTCOME or a.start > q.end or a.auth < q.start:
+        # Referrals assessed with no deep episode after them: an open assessment, then a closed episode.
+        if a.kind != "free" or a.start > q.end or a.auth < q.start:
             continue
         closed = a.auth <= q.end
         need = "N9" if a.outcome == "NFA" else draw(rng, need_w)
         rows.append({**_child(world, a.child, q.end), "cin_start_date": a.start, "primary_need": need,
                      "last_seen_date": _known(a.iv, q), "cin_closure_date": a.auth if closed else None,
-                     "closure_reason": RC_FROM_OUTCOME[a.outcome] if closed else None,
+                     "closure_reason": RC_FROM_OUTCOME.get(a.outcome, "RC7") if closed else None,
                      "case_status": "CLOSED" if closed else "ASMT",
                      "allocated_team": a.team, "allocated_worker": a.worker})
     return rows
