@@ -160,6 +160,11 @@ def test_early_help(lists):
     taf = (dates(assessed["last_taf_date"]) >= END - pd.Timedelta(days=83)).mean()
     visit = (dates(assessed["last_family_visit_date"]) >= END - pd.Timedelta(days=13)).mean()
     assert abs(taf - 0.97) < 0.02 and abs(visit - 0.94) < 0.025
+    gender = open_end["gender"].value_counts(normalize=True).round(2).to_dict()
+    assert gender == {"M": 0.53, "F": 0.46, "U": 0.01}
+    groups = open_end["ethnicity"].map(_ethnic_group).value_counts(normalize=True).round(2).to_dict()
+    assert {k: groups[k] for k in ("WBRI", "Asian", "Mixed", "Black", "Other")} == \
+        {"WBRI": 0.58, "Asian": 0.11, "Mixed": 0.16, "Black": 0.08, "Other": 0.02}
 
 
 def test_missing_episodes_agree_with_list_8(lists, demo_out):
@@ -179,6 +184,9 @@ def test_missing_episodes(demo_out):
     assert m["child_id"].nunique() == 1053
     offered = m.groupby("child_id")["rhi_offered"].apply(lambda s: (s == "Y").any())
     assert offered.sum() == 916  # 87%
+    # "on average 87 children missing each month": 1,053 / 12, as close as distinct children per month allow
+    per_month = m.groupby(dates(m["missing_start"]).dt.to_period("M"))["child_id"].nunique()
+    assert per_month.mean() == pytest.approx(1053 / 12)
     done = m[m["rhi_completed"].notna()]
     hours = (dates(done["rhi_completed"]) - dates(done["missing_end"])).dt.total_seconds() / 3600
     assert round(100 * (hours <= 72).mean()) == 82

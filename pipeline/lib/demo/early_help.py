@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.lib.demo.allocate import choose, pct_count
+from pipeline.lib.demo.allocate import apportion, choose, draw, exact_labels, pct_count, pct_labels
+from pipeline.lib.demo.children import band_dob_range, ethnicity_pools
 from pipeline.lib.demo.dates import DAY, add_wd
 from pipeline.lib.demo.front_door import FrontDoor, prev_wd
 from pipeline.lib.demo.world import Ctx
@@ -104,15 +105,17 @@ def _close(ctx: Ctx, rng, cases: list[EHCase], service: str) -> None:
 
 
 def _children(ctx: Ctx, rng, cases: list[EHCase], fd: FrontDoor) -> None:
-    """Many cases follow a contact that stepped down to early help: same child, a few days later."""
+    """Many cases follow a contact that stepped down to early help: same child, a few days later. The
+    children open at the last year end are drawn to the report's shares (sex, ethnicity, age)."""
+    quota = _year_end_children(ctx, rng, cases)
     share = ctx.shape["early_help"]["from_contact_share"]
     eh_contacts = [c for c in fd.contacts if c.outcome == "EH"]
     dates = [c.date for c in eh_contacts]
     used = np.zeros(len(eh_contacts), dtype=bool)
     taken = set()
     for case in sorted(cases, key=lambda c: c.start):
-        child = None
-        if rng.random() < share:
+        child = quota.get(id(case))
+        if child is None and rng.random() < share:
             lo = bisect.bisect_left(dates, case.start - 21 * DAY)
             hi = bisect.bisect_left(dates, case.start)
             for _ in range(4):
@@ -125,6 +128,36 @@ def _children(ctx: Ctx, rng, cases: list[EHCase], fd: FrontDoor) -> None:
                     break
         case.child = child if child is not None else ctx.registry.new_random(case.start, unborn_share=0.01)
         taken.add((case.child, case.start))
+
+
+def _year_end_children(ctx: Ctx, rng, cases: list[EHCase]) -> dict[int, int]:
+    """New children, with exactly the report's shares, for the cases open at the last year end."""
+    spec = ctx.year(ctx.years[-1])["early_help"].get("at_end")
+    if not spec:
+        return {}
+    end = ctx.last_day
+    reg = ctx.registry
+    open_end = [c for c in cases if c.open_at(end)]
+    n = len(open_end)
+    gender = dict(zip(spec["gender_pct"], apportion(n, list(spec["gender_pct"].values()))))
+    unborn = set(map(id, choose(rng, [c for c in open_end if c.start >= end - 90 * DAY], gender.pop("unborn", 0))))
+    born = [c for c in open_end if id(c) not in unborn]
+    ages = pct_labels(rng, spec["age_pct"], len(born))
+    sexes = exact_labels(rng, gender)
+    pools = ethnicity_pools(ctx.shape, ctx.codes)
+    ethnic = pct_labels(rng, spec["ethnicity_pct"], n)
+    out = {}
+    for i, c in enumerate(open_end):
+        if id(c) in unborn:
+            dob = end + dt.timedelta(days=int(rng.integers(10, 120)))
+            sex = "M" if rng.random() < 0.5 else "F"
+        else:
+            lo, hi = band_dob_range(ctx.shape["age_bands"][ages.pop()], end)
+            dob = lo + dt.timedelta(days=int(rng.integers(0, (hi - lo).days + 1)))
+            sex = sexes.pop()
+        out[id(c)] = reg.add(dob, sex, reg.random_ethnicity(pools[ethnic[i]]),
+                             draw(rng, ctx.shape["disability_weights"]))
+    return out
 
 
 def monthly(ctx: Ctx, cases: list[EHCase]) -> dict[str, dict[dt.date, int]]:

@@ -16,7 +16,7 @@ from pipeline.lib.demo.allocate import choose, pct_count
 from pipeline.lib.demo.dates import DAY
 from pipeline.lib.demo.deep import Deep
 from pipeline.lib.demo.front_door import FrontDoor
-from pipeline.lib.demo.world import Ctx
+from pipeline.lib.demo.world import Ctx, month_starts
 
 HOUR = dt.timedelta(hours=1)
 
@@ -78,6 +78,11 @@ def build_missing(ctx: Ctx, deep: Deep, fd: FrontDoor) -> list[MissingEpisode]:
         mine: list[MissingEpisode] = []
         for child, k in zip(children, extra + 1):
             lo, hi = windows[child]
+            if y.get("one_month_per_child"):  # a child's episodes fall in one calendar month
+                months = month_starts(lo, hi)
+                month = months[int(rng.integers(len(months)))]
+                lo = max(lo, month)
+                hi = min(hi, (month + 32 * DAY).replace(day=1) - DAY)
             span = max(1, (hi - lo).days)
             days = sorted(rng.choice(span, size=min(k, span), replace=False).tolist())
             while len(days) < k:  # a very short stay in care: more episodes than days, so same-day repeats
