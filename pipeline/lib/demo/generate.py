@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import shutil
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +102,9 @@ def generate(out: Path = DEFAULT_OUT, seed: int | None = None, jobs: int | None 
     out.mkdir(parents=True)
     tasks = [(q.index, str(out)) for q in _WORLD.ctx.quarters]
     jobs = jobs or min(2, os.cpu_count() or 1)
-    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+    # Workers are forked so they share the built data without pickling it; forking a process that runs
+    # other threads (a test session with DuckDB open, say) is unsafe, so then the quarters run here.
+    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results = pool.map(_write_quarter, tasks, chunksize=1)
     else:
