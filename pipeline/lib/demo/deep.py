@@ -96,8 +96,24 @@ class Deep:
         return None
 
 
-def _stock(ctx: Ctx, family: str, long_field: str | None, long_months: int | None,
-           start_days: dict, end_days: dict) -> list[Episode]:
+def _long_rules(ctx: Ctx, key: str) -> list[LongRule]:
+    """Year-end counts of episodes open for long: `open_2_years_plus`, `open_9_months_plus`, or the report's
+    `open_under_9_months_pct` (the rest are open 9 months or more)."""
+    rules = []
+    for fy in ctx.years:
+        y = ctx.year(fy)[key]
+        end_q, end = ctx.fy_quarters(fy)[-1].index, ctx.fy_end(fy)
+        if "open_2_years_plus" in y:
+            rules.append(LongRule(end_q, minus_months(end, 24), y["open_2_years_plus"]))
+        if "open_9_months_plus" in y:
+            rules.append(LongRule(end_q, minus_months(end, 9), y["open_9_months_plus"]))
+        if "open_under_9_months_pct" in y:
+            n = y["open_at_end"]
+            rules.append(LongRule(end_q, minus_months(end, 9), n - pct_count(y["open_under_9_months_pct"], n)))
+    return rules
+
+
+def _stock(ctx: Ctx, family: str, start_days: dict, end_days: dict) -> list[Episode]:
     key = FAMILIES[family]
     ys = [ctx.year(fy)[key] for fy in ctx.years]
     for prev, this, fy in zip(ys, ys[1:], ctx.years[1:]):
@@ -105,12 +121,7 @@ def _stock(ctx: Ctx, family: str, long_field: str | None, long_months: int | Non
             raise ValueError(f"targets.yaml {fy} {key}: open at end does not follow from the year before")
     first = ys[0]
     opening = first["open_at_end"] - first["started"] + first["ended"]
-    rules = []
-    if long_field:
-        for fy, y in zip(ctx.years, ys):
-            if long_field in y:
-                end_q = ctx.fy_quarters(fy)[-1].index
-                rules.append(LongRule(end_q, minus_months(ctx.fy_end(fy), long_months), y[long_field]))
+    rules = _long_rules(ctx, key)
     sh = ctx.shape["episodes"][key]
     return build_stock(
         ctx.rng("stock", family), ctx.quarters, ctx.picker, family=family, opening=opening,
@@ -124,9 +135,9 @@ def _stock(ctx: Ctx, family: str, long_field: str | None, long_months: int | Non
 def build_deep(ctx: Ctx) -> Deep:
     any_day = {"weekend": 0.3, "holiday": 0.3}
     deep = Deep(
-        cla=_stock(ctx, "cla", None, None, any_day, any_day),
-        cp=_stock(ctx, "cp", "open_2_years_plus", 24, {}, {}),
-        cin=_stock(ctx, "cin", "open_9_months_plus", 9, {}, {}),
+        cla=_stock(ctx, "cla", any_day, any_day),
+        cp=_stock(ctx, "cp", {}, {}),
+        cin=_stock(ctx, "cin", {}, {}),
     )
     for e in deep.all():
         deep.groups.add(e)
@@ -150,8 +161,7 @@ def _ceased_after_two_years(ctx: Ctx, plans: list[Episode]) -> None:
     """
     rng = ctx.rng("cp", "ceased_long")
     first = ctx.first_day
-    cutoffs = sorted(minus_months(ctx.fy_end(fy), 24) for fy in ctx.years
-                     if "open_2_years_plus" in ctx.year(fy)["cp_plans"])
+    cutoffs = sorted({r.cutoff for r in _long_rules(ctx, "cp_plans") if r.cutoff < first})
     edges = [dt.date(2000, 1, 1)] + [c for cut in cutoffs for c in (cut - 8 * DAY, cut + 8 * DAY)] + [first - 8 * DAY]
     classes = list(zip(edges[::2], edges[1::2]))
     for fy in ctx.years:
@@ -491,6 +501,14 @@ def _cp_details(ctx: Ctx, deep: Deep) -> None:
         e.attrs["visits"] = np.array(visits, dtype="datetime64[D]")
         e.attrs["visits_in_time"] = np.array(in_time, dtype=bool)
         e.attrs["seen_alone"] = draw(rng, {"Y": 80, "N": 15, "U": 5})
+    # The year's share of visits in timescale, exactly (each visit is counted in the return of its quarter).
+    for fy in ctx.years:
+        a, b = np.datetime64(ctx.fy_quarters(fy)[0].start, "D"), np.datetime64(ctx.fy_end(fy), "D")
+        slots = [(e, i) for e in deep.cp for i, v in enumerate(e.attrs["visits"]) if a <= v <= b]
+        target = pct_count(ctx.year(fy)["cp_plans"]["visits_in_timescale_pct"], len(slots))
+        chosen = {(id(e), i) for e, i in choose(rng, slots, target)}
+        for e, i in slots:
+            e.attrs["visits_in_time"][i] = (id(e), i) in chosen
 
 
 def _cin_details(ctx: Ctx, deep: Deep) -> None:

@@ -79,11 +79,16 @@ def build_stock(rng: np.random.Generator, quarters: list[Quarter], picker: DayPi
             episodes.append(Episode(family, day))
 
     last = len(quarters) - 1
-    for rule in sorted(rules, key=lambda r: r.quarter):
+    # Rules of one year end nest (open 2 years or more are also open 9 months or more): oldest cutoff first,
+    # each counting the survivors the earlier ones already chose.
+    for rule in sorted(rules, key=lambda r: (r.quarter, r.cutoff)):
         year_end = quarters[rule.quarter].end
-        candidates = [e for e in episodes if e.start <= rule.cutoff - MARGIN
-                      and (e.latest_q is None or e.latest_q > rule.quarter) and e.earliest_q <= rule.quarter + 1]
-        for e in choose(rng, candidates, rule.count):
+        surviving = [e for e in episodes if e.earliest_q > rule.quarter and e.start <= rule.cutoff + MARGIN]
+        candidates = [e for e in episodes if e.start <= rule.cutoff - MARGIN and e.earliest_q <= rule.quarter
+                      and (e.latest_q is None or e.latest_q > rule.quarter)]
+        if not 0 <= rule.count - len(surviving) <= len(candidates):
+            raise ValueError(f"{family}: {rule.count} open at {year_end} since {rule.cutoff} infeasible")
+        for e in choose(rng, candidates, rule.count - len(surviving)):
             e.earliest_q = max(e.earliest_q, rule.quarter + 1)
             e.keep_open = e.earliest_q > last
         chosen_ok = {id(e) for e in episodes if e.earliest_q > rule.quarter}

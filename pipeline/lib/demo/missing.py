@@ -83,30 +83,25 @@ def build_missing(ctx: Ctx, deep: Deep, fd: FrontDoor) -> list[MissingEpisode]:
                 month = months[int(rng.integers(len(months)))]
                 lo = max(lo, month)
                 hi = min(hi, (month + 32 * DAY).replace(day=1) - DAY)
-            span = max(1, (hi - lo).days)
-            days = sorted(rng.choice(span, size=min(k, span), replace=False).tolist())
-            while len(days) < k:  # a very short stay in care: more episodes than days, so same-day repeats
-                days.append(days[-1])
-            previous_end = None
-            for d in days:
-                start = dt.datetime.combine(lo + dt.timedelta(days=int(d)), dt.time(int(rng.integers(12, 24)),
-                                                                                     int(rng.integers(0, 60))))
-                if previous_end is not None and start <= previous_end:
-                    start = previous_end + dt.timedelta(hours=int(rng.integers(2, 10)))
+            # Distinct start times within the window, mostly afternoon and evening; an episode ends before
+            # the next one starts, so every start stays inside the window (and the month).
+            days = max(1, (hi - lo).days + 1)
+            picks: set[int] = set()
+            while len(picks) < k:
+                minute = int(rng.integers(720, 1440)) if rng.random() < 0.85 else int(rng.integers(0, 720))
+                picks.add(int(rng.integers(days)) * 1440 + minute)
+            starts = sorted(picks)
+            agencies = sh["reporting_agencies"]
+            for j, at in enumerate(starts):
+                start = dt.datetime.combine(lo, dt.time()) + dt.timedelta(minutes=at)
                 hours = min(96.0, float(rng.lognormal(np.log(sh["duration_hours_median"]), 0.8)))
-                end = start + dt.timedelta(minutes=int(hours * 60) + 30)
-                previous_end = end
+                minutes = int(hours * 60) + 30
+                if j + 1 < len(starts):
+                    minutes = max(1, min(minutes, int(0.8 * (starts[j + 1] - at))))
                 looked_after = any(c.start <= start.date() and (c.end is None or c.end > start.date())
                                    for c in cla_by_child.get(child, []))
-                agencies = sh["reporting_agencies"]
-                mine.append(MissingEpisode(child, start, end, looked_after,
+                mine.append(MissingEpisode(child, start, start + dt.timedelta(minutes=minutes), looked_after,
                                            agency=agencies[int(rng.integers(len(agencies)))]))
-        # Keep every episode's start inside the year (a same-day repeat may have been pushed past it).
-        for m in mine:
-            if m.start.date() > last:
-                shift = m.start - dt.datetime.combine(last, dt.time(20, 0))
-                m.start -= shift
-                m.end -= shift
 
         offered_children = set(choose(rng, children, y["children_offered_rhi"]))
         by_child: dict[int, list[MissingEpisode]] = {}
