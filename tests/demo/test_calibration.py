@@ -197,7 +197,7 @@ def test_training_top_10_and_elearning(demo_out):
     s = s[in_year(s["session_date"])]
     table = s.groupby("course_title")[["spaces_available", "places_allocated", "no_shows"]].sum()
     report = {
-        "Core Working Together – (CWT)": (371, 371, 42), "Thresholds": (150, 127, 21),
+        "Core Working Together (CWT)": (371, 371, 42), "Thresholds": (150, 127, 21),
         "Managing Allegations": (112, 90, 19), "Neglect (GCP2)": (135, 121, 17), "Exploitation": (60, 39, 9),
         "Intro to Early Help": (135, 122, 20), "Early Help & the Role of the Lead Professional": (120, 113, 23),
         "Hidden Men": (120, 73, 4), "Disguise Compliance: Working with Resistance": (160, 12, 20),
