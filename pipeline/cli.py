@@ -24,7 +24,9 @@ DEMO_YEARS = ["2021-22", "2022-23"]
 
 def _execute(defs, job_name: str, partition_key: str | None, instance) -> None:
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=True)
+    # The terminal gets warnings and errors; every event is still in the run's log in Dagster's UI.
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=True, run_config=quiet)
     if not result.success:
         raise SystemExit(f"{job_name} failed for {partition_key}")
 
@@ -67,12 +69,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     warehouse.unlink(missing_ok=True)  # the demo starts clean every time
     outputs = run_years(DEMO_YEARS)
     print("\nDemo outputs:")
-    for path in outputs["dashboards"]:
-        print(f"  dashboard  {path.relative_to(PROJECT_ROOT)}")
+    dashboards = outputs["dashboards"]
+    print(f"  dashboards {dashboards[-1].parent.relative_to(PROJECT_ROOT)}/ ({len(dashboards)} quarters; open index.html)")
+    print(f"             latest: {dashboards[-1].relative_to(PROJECT_ROOT)}")
     for path in outputs["reports"]:
-        for f in sorted(path.rglob("*")):
-            if f.is_file():
-                print(f"  report     {f.relative_to(PROJECT_ROOT)}")
+        files = [f for f in path.rglob("*") if f.is_file()]
+        print(f"  report     {path.relative_to(PROJECT_ROOT)}/ ({len(files)} files: narrative.md/.html, "
+              "data-section.docx, figures.xlsx, figures/*.png|svg, provenance.json)")
+    feedback = PROJECT_ROOT / DEMO_DATA_DIR / "output" / "feedback"
+    if feedback.exists():
+        print(f"  feedback   {feedback.relative_to(PROJECT_ROOT)}/ (a data-quality workbook per agency and quarter)")
     print(f"  warehouse  {warehouse.relative_to(PROJECT_ROOT)}")
     return 0
 
