@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import duckdb  # noqa: E402
+import duckdb
 
-from pipeline.lib import benchmarks  # noqa: E402
-from pipeline.lib.periods import Quarter  # noqa: E402
-from pipeline.lib.render import dashboard  # noqa: E402
+from pipeline.lib import benchmarks
+from pipeline.lib.periods import Quarter
+from pipeline.lib.render import dashboard
 
 
 def browser_timings(path: Path, runs: int) -> dict[str, float]:

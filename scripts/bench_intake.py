@@ -29,13 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import duckdb  # noqa: E402
-import fastexcel  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
+import duckdb
+import fastexcel
+from openpyxl import Workbook
 
-from pipeline.lib.periods import Quarter  # noqa: E402
-from pipeline.lib.returns.intake import intake_quarter  # noqa: E402
-from pipeline.lib.returns.spec import load_specs  # noqa: E402
+from pipeline.lib.periods import Quarter
+from pipeline.lib.returns.intake import intake_quarter
+from pipeline.lib.returns.spec import load_specs
 
 QUARTER = Quarter(2022, 3)
 SOURCES = ["a) 1A: Individual", "e) 2A: Schools", "g) 3A: Health services", "q) 6: Police", "s) 8: Other"]

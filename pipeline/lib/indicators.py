@@ -252,7 +252,8 @@ def compute_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, ons_code: 
         for period_type, label, start, end in windows(quarter):
             rows = warehouse.query(con, sql_name, {"period_start": start, "period_end": end})
             # keep an indicator's rows from its own SQL file only (a partner measure may share a code)
-            rows = rows[rows["indicator_code"].map(lambda c: c in by_code and by_code[c].sql == sql_name)]
+            own_codes = {code for code, ind in by_code.items() if ind.sql == sql_name}
+            rows = rows[rows["indicator_code"].isin(own_codes)]
             if rows.empty:
                 continue
             rows = rows.assign(period_type=period_type, period_label=label, period_start=start, period_end=end,

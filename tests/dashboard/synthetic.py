@@ -59,8 +59,8 @@ def value_rows() -> pd.DataFrame:
             if q.number == 4:
                 windows.append(("year", q.year.label, q.year.start, q.year.end, 4))
             for period_type, label, p_start, p_end, scale in windows:
-                common = dict(indicator_code=ind.code, period_type=period_type, period_label=label, period_start=p_start,
-                              period_end=p_end, quarter_key=q.partition_key, unit=ind.unit, population_year=2021)
+                common = {"indicator_code": ind.code, "period_type": period_type, "period_label": label, "period_start": p_start,
+                              "period_end": p_end, "quarter_key": q.partition_key, "unit": ind.unit, "population_year": 2021}
                 num = round(base * scale * (1 + 0.03 * i))
                 if dim:
                     groups = DIMENSIONS[dim]

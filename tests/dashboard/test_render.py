@@ -52,7 +52,7 @@ def test_agency_text_is_escaped(html):
 def test_small_numbers_are_suppressed_in_breakdowns(html):
     section = html.split('data-section="disproportionality"')[1].split("</section>")[0]
     assert "<td>c</td>" in section
-    figures = re.findall(r'<script type="application/json" id="(disp-[^"]+)">(.*?)</script>', section, re.S)
+    figures = re.findall(r'<script type="application/json" id="(disp-[^"]+)">(.*?)</script>', section, re.DOTALL)
     assert figures
     for _, text in figures:                         # the charts carry no share the table hides
         for trace in json.loads(text)["data"]:
@@ -76,7 +76,7 @@ def test_builds_with_only_ind_values(tmp_path):
 
 
 def test_rag_and_travel_are_words_and_shapes_not_only_colour(html):
-    badge = re.search(r'<span class="rag rag-(green|amber|red)"[^>]*>(.*?)</span></span>', html, re.S)
+    badge = re.search(r'<span class="rag rag-(green|amber|red)"[^>]*>(.*?)</span></span>', html, re.DOTALL)
     assert badge and "<svg" in badge.group(2) and re.search(r"<strong>(Green|Amber|Red)</strong>", badge.group(2))
     assert re.search(r"\((improving|worsening)\)", html)
 

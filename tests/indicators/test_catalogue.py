@@ -17,7 +17,7 @@ from tests.indicators.conftest import YEAR
 def contract_codes() -> set[str]:
     text = (PROJECT_ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
     section = text.split("## Indicator codes", 1)[1].split("\n## ", 1)[0].split("\nBreakdown values:", 1)[0]
-    section = re.sub(r"\(.*?\)", "", section, flags=re.S)          # drop the parenthesised notes and examples
+    section = re.sub(r"\(.*?\)", "", section, flags=re.DOTALL)          # drop the parenthesised notes and examples
     codes = set()
     for line in section.splitlines():
         body = line.split(":", 1)[1] if ":" in line else line

@@ -143,7 +143,7 @@ def test_neutral_counts_have_no_rag_no_gaps_and_are_suppressed_when_small(mart):
 
 
 def test_one_row_per_indicator_and_period(mart):
-    rows, con = mart
+    _rows, con = mart
     frame = run_mart(con)
     assert not frame.duplicated(["indicator_code", "period_type", "period_label"]).any()
     assert set(frame["quarter_key"]) == {"2023-01-01"}

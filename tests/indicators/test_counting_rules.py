@@ -15,7 +15,7 @@ import pytest
 from pipeline.lib import indicators
 from pipeline.lib.periods import Quarter
 from pipeline.lib.working_days import working_days_between
-from tests.indicators.conftest import Q4, YEAR, D, breakdown, given, totals
+from tests.indicators.conftest import Q4, D, breakdown, given, totals
 
 TS = dt.datetime
 
@@ -184,7 +184,10 @@ def test_cin_on_a_plan_at_end_and_dfe_all_episodes(con):
 
 # ---- children in care: open at end, ceased, placement groups, health assessments -----------------
 
-def cla(child, start, end=None, placement="U4", provider="PR4", dob=D(2012, 6, 1), **extra):
+CLA_DOB = D(2012, 6, 1)
+
+
+def cla(child, start, end=None, placement="U4", provider="PR4", dob=CLA_DOB, **extra):
     return {"child_id": child, "gender": "M", "ethnicity": "WBRI", "date_of_birth": dob, "uasc": "N",
             "disability": "N", "cla_start_date": start, "cla_end_date": end, "category_of_need": "N1",
             "second_period": "N", "legal_status_start_date": start, "legal_status": "C2",

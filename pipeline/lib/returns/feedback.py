@@ -79,10 +79,11 @@ def feedback_for_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> li
         where m.period_key = ? and f.present order by f.agency, m.file_name, m.sheet_name, m.kind, m.column_name
     """, [key]).df()
     out = []
+    def rows_of(frame: pd.DataFrame, agency: str) -> pd.DataFrame:
+        return frame[frame["agency"] == agency].drop(columns="agency").reset_index(drop=True)
+
     for agency in files["agency"].drop_duplicates():
-        def mine(frame: pd.DataFrame) -> pd.DataFrame:
-            return frame[frame["agency"] == agency].drop(columns="agency").reset_index(drop=True)
-        out.append(AgencyFeedback(agency, quarter, mine(files), mine(sheets), mine(issues), mine(mappings)))
+        out.append(AgencyFeedback(agency, quarter, *(rows_of(f, agency) for f in (files, sheets, issues, mappings))))
     return out
 
 

@@ -107,11 +107,6 @@ _PRECISE = {"totals_row", "excel_error", "invalid_date", "impossible_date", "fut
             "not_whole_number", "unknown_code", "invalid_child_id", "invalid_postcode", "formula_no_value"}
 
 
-def _mentions_total(values: np.ndarray) -> np.ndarray:
-    text = pyarrow_.array([v if isinstance(v, str) else None for v in values], type=pa.string())
-    return pc.fill_null(pc.match_substring_regex(text, "(?i)total|sum"), False).to_numpy(zero_copy_only=False)
-
-
 def _totals_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Rows whose first filled cell says 'Total' (and the text), column by column rather than row by row."""
     n = len(frame)

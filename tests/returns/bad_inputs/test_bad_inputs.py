@@ -124,8 +124,8 @@ def test_corrupt_zip(q3):
     con, outcomes = q3.run()
     assert rejected(con, outcomes, "contacts.xlsx") == (
         "corrupt_file",
-        "contacts.xlsx: the workbook is damaged (not a complete .xlsx file). Ask the agency to save it again from Excel "
-        "and resend it.")
+        ("contacts.xlsx: the workbook is damaged (not a complete .xlsx file). Ask the agency to save it again from Excel "
+        "and resend it."))
 
 
 def test_password_protected(q3, tmp_path):
@@ -154,8 +154,8 @@ def test_csv_saved_with_an_xlsx_name(q3):
     con, outcomes = q3.run()
     assert rejected(con, outcomes, "contacts.xlsx") == (
         "csv_named_xlsx",
-        "contacts.xlsx: the file is text (probably a CSV) saved with an .xlsx name. Open it in Excel and use "
-        "File > Save As > 'Excel Workbook (*.xlsx)', or send the returns template filled in.")
+        ("contacts.xlsx: the file is text (probably a CSV) saved with an .xlsx name. Open it in Excel and use "
+        "File > Save As > 'Excel Workbook (*.xlsx)', or send the returns template filled in."))
 
 
 def test_non_utf8_csv_saved_with_an_xlsx_name(q3):
@@ -164,9 +164,9 @@ def test_non_utf8_csv_saved_with_an_xlsx_name(q3):
     con, outcomes = q3.run()
     assert rejected(con, outcomes, "contacts.xlsx") == (
         "csv_named_xlsx",
-        "contacts.xlsx: the file is text (probably a CSV, in the Windows-1252 encoding rather than UTF-8) saved with "
+        ("contacts.xlsx: the file is text (probably a CSV, in the Windows-1252 encoding rather than UTF-8) saved with "
         "an .xlsx name. Open it in Excel and use File > Save As > 'Excel Workbook (*.xlsx)', or send the returns "
-        "template filled in.")
+        "template filled in."))
 
 
 def _xls(path: Path, rows: list[list[object]], sheet: str = "List 1") -> Path:
@@ -201,8 +201,8 @@ def test_legacy_xls_with_an_xlsx_name(q3, tmp_path):
     con, outcomes = q3.run()
     assert rejected(con, outcomes, "contacts.xlsx") == (
         "not_a_workbook",
-        "contacts.xlsx: this is an old-format Excel file with the wrong extension. Open it in Excel and save it as "
-        "'Excel Workbook (*.xlsx)'.")
+        ("contacts.xlsx: this is an old-format Excel file with the wrong extension. Open it in Excel and save it as "
+        "'Excel Workbook (*.xlsx)'."))
 
 
 def test_unrecognised_workbook(q3):
@@ -232,8 +232,8 @@ def test_missing_list(q3):
     assert outcomes["training.xlsx"].status == "loaded"
     assert issues(con, "training.xlsx", "missing_sheet") == [
         ("", None, "", "E-learning completions", "missing_sheet", "warning",
-         "The workbook has no sheet for E-learning completions. If there was nothing to report, include the sheet "
-         "with headings only.")]
+         ("The workbook has no sheet for E-learning completions. If there was nothing to report, include the sheet "
+         "with headings only."))]
     assert sheet_counts(con, "training.xlsx", "elearning")[-1] == "missing"
     assert con.execute("select count(*) from stg_training_sessions").fetchone() == (1,)
 
@@ -248,8 +248,8 @@ def test_duplicated_sheet_second_copy_is_refused_by_name(q3):
     assert sheet_counts(con, "contacts.xlsx") == (1, 1, 1, 0, "loaded")
     assert issues(con, "contacts.xlsx", "duplicate_sheet") == [
         ("List 1 (old)", None, "", "List 1 (old)", "duplicate_sheet", "warning",
-         "Sheet 'List 1 (old)' also looks like List 1: Contacts (the sheet read was 'List 1'); only the first such sheet "
-         "was read, so its rows were not loaded. Put all the list's rows on one sheet and delete the copy.")]
+         ("Sheet 'List 1 (old)' also looks like List 1: Contacts (the sheet read was 'List 1'); only the first such sheet "
+         "was read, so its rows were not loaded. Put all the list's rows on one sheet and delete the copy."))]
 
 
 def test_missing_required_column(q3):
@@ -262,8 +262,8 @@ def test_missing_required_column(q3):
     assert quarantine(con, "contacts.xlsx") == {2: "missing_column", 3: "missing_column"}
     assert issues(con, "contacts.xlsx", "missing_column") == [
         ("List 1", 1, "Date of Contact", None, "missing_column", "error",
-         "The sheet has no 'Date of Contact' column, which is required. Add the column with this exact heading "
-         "(see the template).")]
+         ("The sheet has no 'Date of Contact' column, which is required. Add the column with this exact heading "
+         "(see the template)."))]
 
 
 def test_extra_columns_are_noted_and_rows_still_load(q3):
@@ -273,8 +273,8 @@ def test_extra_columns_are_noted_and_rows_still_load(q3):
     assert sheet_counts(con, "contacts.xlsx") == (1, 1, 1, 0, "loaded")
     assert issues(con, "contacts.xlsx", "extra_column") == [
         ("List 1", 0, "Case Notes", "Case Notes", "extra_column", "info",
-         "Column 'Case Notes' is not part of the return and was not loaded. Remove it, or ask for it to be added to "
-         "the specification.")]
+         ("Column 'Case Notes' is not part of the return and was not loaded. Remove it, or ask for it to be added to "
+         "the specification."))]
 
 
 def test_header_on_row_4_below_blank_rows(q3):
@@ -310,8 +310,8 @@ def test_merged_header_cells(q3):
     assert sheet_counts(con, "contacts.xlsx") == (2, 2, 2, 0, "loaded")
     assert issues(con, "contacts.xlsx", "unnamed_column") == [
         ("List 1", 2, "column L", "L", "unnamed_column", "warning",
-         "Column L has values (2 cells) but no heading, so they were not loaded. Give the column its heading from the "
-         "template (a merged heading cell leaves the second column unnamed), or delete it.")]
+         ("Column L has values (2 cells) but no heading, so they were not loaded. Give the column its heading from the "
+         "template (a merged heading cell leaves the second column unnamed), or delete it."))]
 
 
 def test_no_recognisable_header_row(q3):
@@ -363,8 +363,8 @@ def test_ref_error_cell_in_an_optional_column(q3):
     assert quarantine(con, "contacts.xlsx") == {2: "excel_error"}
     assert issues(con, "contacts.xlsx", "excel_error") == [
         ("List 1", 2, "Age of Child (Years)", "#REF!", "excel_error", "error",
-         "'Age of Child (Years)' shows the Excel error #REF!. Replace the formula result with the actual value "
-         "(copy, paste as values).")]
+         ("'Age of Child (Years)' shows the Excel error #REF!. Replace the formula result with the actual value "
+         "(copy, paste as values)."))]
 
 
 def _rewrite_part(path: Path, part: str, old: bytes, new: bytes) -> None:
@@ -398,8 +398,8 @@ def test_formula_without_a_saved_result(q3):
     assert quarantine(con, "contacts.xlsx") == {3: "formula_no_value"}
     assert issues(con, "contacts.xlsx", "formula_no_value") == [
         ("List 1", 3, "Age of Child (Years)", "=YEAR(F3)-YEAR(D3)", "formula_no_value", "error",
-         "'Age of Child (Years)' holds the formula =YEAR(F3)-YEAR(D3) but no saved result, so its value cannot be read. "
-         "Open the file in Excel, let it calculate and save it (or paste the column as values), then send it again.")]
+         ("'Age of Child (Years)' holds the formula =YEAR(F3)-YEAR(D3) but no saved result, so its value cannot be read. "
+         "Open the file in Excel, let it calculate and save it (or paste the column as values), then send it again."))]
 
 
 def test_dates_as_text_in_three_formats(q3):
@@ -428,8 +428,8 @@ def test_impossible_and_non_dates(q3):
     assert quarantine(con, "contacts.xlsx") == {2: "impossible_date", 3: "invalid_date"}
     assert [i[1:] for i in issues(con, "contacts.xlsx") if i[1] is not None] == [
         (2, "Date of Contact", "31/02/2022", "impossible_date", "error",
-         "'31/02/2022' in 'Date of Contact' is not a real calendar date. Check the day and month (dates are read "
-         "day-first, dd/mm/yyyy)."),
+         ("'31/02/2022' in 'Date of Contact' is not a real calendar date. Check the day and month (dates are read "
+         "day-first, dd/mm/yyyy).")),
         (3, "Date of Contact", "TBC", "invalid_date", "error",
          "'TBC' in 'Date of Contact' is not a date. Enter it as a date (dd/mm/yyyy), not text such as 'TBC'."),
     ]
@@ -441,8 +441,8 @@ def test_future_date(q3):
     assert quarantine(con, "contacts.xlsx") == {2: "future_date"}
     assert issues(con, "contacts.xlsx", "future_date") == [
         ("List 1", 2, "Date of Contact", "2032-10-05 00:00:00", "future_date", "error",
-         "'2032-10-05 00:00:00' in 'Date of Contact' is in the future. Check the year; dates are read day-first "
-         "(dd/mm/yyyy).")]
+         ("'2032-10-05 00:00:00' in 'Date of Contact' is in the future. Check the year; dates are read day-first "
+         "(dd/mm/yyyy)."))]
 
 
 def test_end_before_start(q3):
@@ -488,8 +488,8 @@ def test_duplicate_rows_and_repeated_ids(q3):
     assert quarantine(con, "referrals.xlsx") == {4: "duplicate_row"}
     assert issues(con, "referrals.xlsx", "duplicate_row") == [
         ("List 3", 4, "", None, "duplicate_row", "error",
-         "This row repeats an earlier row with the same Child Unique ID, Date of referral as row 2. "
-         "Remove the duplicate.")]
+         ("This row repeats an earlier row with the same Child Unique ID, Date of referral as row 2. "
+         "Remove the duplicate."))]
 
 
 def test_repeated_contacts_about_one_child_on_one_day_are_kept(q3):
@@ -515,8 +515,8 @@ def test_unknown_codes(q3):
     assert quarantine(con, "contacts.xlsx") == {2: "unknown_code"}
     assert issues(con, "contacts.xlsx", "unknown_code") == [
         ("List 1", 2, "Ethnicity", "Z) Martian", "unknown_code", "error",
-         "'Z) Martian' is not an accepted value for 'Ethnicity'. Use one of the codes in the template's drop-down "
-         "(e.g. a) WBRI, b) WIRI, c) WIRT).")]
+         ("'Z) Martian' is not an accepted value for 'Ethnicity'. Use one of the codes in the template's drop-down "
+         "(e.g. a) WBRI, b) WIRI, c) WIRT)."))]
 
 
 def test_odd_characters_in_cells(q3):
