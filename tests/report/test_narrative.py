@@ -95,3 +95,12 @@ def test_an_authors_override_is_picked_up_without_code_changes(tmp_path, monkeyp
     assert render("private_fostering", fact(COUNT, 13)) == "## Private fostering\n\nOur own words: 13 children.\n"
     # the sections not overridden still come from reports/templates/
     assert "re-referrals" in render("rereferrals", fact(PCT, 967, 4194, 23.06))
+
+
+def test_nobody_in_a_group_reads_none_as_the_report_does():
+    low = fact(Meta("exploitation_risk_low", "Low risk", "count", 0), 0, public=False)
+    medium = fact(Meta("exploitation_risk_medium_pct", "Medium risk", "percent", 0), 39, 50, 78.0, public=False)
+    high = fact(Meta("exploitation_risk_high_pct", "High risk", "percent", 0), 9, 50, 18.0, public=False)
+    text = render("child_exploitation", low, medium, high)
+    assert ("- None were assessed as 'low risk', 39 (78%) were assessed as 'medium risk' and 9 (18%) were assessed "
+            "as 'high risk'.") in text

@@ -140,6 +140,12 @@ class Fact:
         return self._count_text(value)
 
     @property
+    def count_or_none(self) -> str:
+        """The count, or 'None' when it is zero: how the report opens a sentence about nobody."""
+        text = self.count
+        return "None" if text == "0" else text
+
+    @property
     def denominator(self) -> str:
         return self._count_text(self.raw_denominator)
 
