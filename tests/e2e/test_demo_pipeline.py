@@ -75,3 +75,18 @@ def test_a_dashboard_for_every_demo_quarter(demo_run):
         html = page.read_text()
         assert "https://" not in html.split("<script>")[0]  # no external stylesheet or font before the inlined JS
     assert "29,563" in demo_run.dashboard("2022-23 Q4").read_text()
+
+
+def test_data_quality_page_shows_the_late_return(demo_run):
+    """The demo's 2022-23 Q3 multi-agency return arrived 44 days after the quarter (due after 30)."""
+    import re
+
+    def arrivals(label: str) -> str:
+        html = demo_run.dashboard(label).read_text()
+        return re.sub(r"<[^>]+>", " ", html.split("Returns expected for", 1)[1].split("</table>", 1)[0])
+
+    q3 = " ".join(arrivals("2022-23 Q3").split())
+    assert "Late (due 30 January 2023)" in q3
+    assert "13 Feb 2023" in q3
+    assert q3.count("Late (due") == 1                     # only the multi-agency return
+    assert "Late (due" not in arrivals("2022-23 Q4")

@@ -71,13 +71,25 @@ def _write_quarter(args: tuple[int, str]) -> list[str]:
     world = _WORLD
     q = world.ctx.quarters[index]
     folder = Path(out) / q.fy / f"Q{q.q}"
-    stamp = dt.datetime.combine(q.end + dt.timedelta(days=21), dt.time(9, 30))
     lines = []
     for book in quarter_workbooks(world, q):
-        counts = write_workbook(folder / book.filename, book, stamp)
+        received = received_at(world.ctx.shape, q.label, q.end, book.return_type)
+        counts = write_workbook(folder / book.filename, book, received)
+        # The file's modification time is when the analyst received it: the intake reads it as such,
+        # and the dashboard judges lateness by it.
+        os.utime(folder / book.filename, (received.timestamp(), received.timestamp()))
         rows = ", ".join(f"{name} {n:,}" for name, n in counts.items())
         lines.append(f"{q.label}  {book.return_type:<17} {q.fy}/Q{q.q}/{book.filename}  ({rows})")
     return lines
+
+
+def received_at(shape: dict, quarter_label: str, quarter_end: dt.date, return_type: str) -> dt.datetime:
+    """When a demo return reached the analyst: days after the quarter end from shape.yaml, one return late."""
+    days = shape["received_days_after_quarter_end"][return_type]
+    for late in shape.get("late_returns", []):
+        if late["quarter"] == quarter_label and late["return_type"] == return_type:
+            days = late["days"]
+    return dt.datetime.combine(quarter_end + dt.timedelta(days=days), dt.time(9, 30))
 
 
 def _check_out_dir(out: Path) -> Path:
