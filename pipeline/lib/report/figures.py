@@ -8,6 +8,7 @@ are simply not built; `not_available` lists them.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -45,14 +46,24 @@ class ReportFigure:
         return int(self.fig.layout.height or 500)
 
 
+def _wrap(text: str, width: int) -> str:
+    """Plotly does not wrap annotation text: break it into lines of about `width` characters."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 def _finish(fig: go.Figure, title: str, codes: list[str], period: str, public: bool, height: int) -> go.Figure:
     source = f"Source: SCSP data pipeline, {period}; indicators: {', '.join(codes)}."
     if public:
         source += " Counts of 1 to 5 are shown as c."
+    source = _wrap(source, 150)
+    extra = 15 * source.count("<br>")  # room below the plot for every wrapped line of the source note
+    bottom = (fig.layout.margin.b or 60) + extra
     fig.update_layout(template=register_template(), title={"text": title, "x": 0.01, "xanchor": "left"},
-                      width=WIDTH, height=height)
-    fig.add_annotation(text=source, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-                       yshift=-(fig.layout.margin.b or 60) + 28, showarrow=False,
+                      width=WIDTH, height=height + extra, margin={"b": bottom})
+    # Anchored by its bottom edge just above the image's bottom, so it sits below any axis labels and
+    # grows upwards into the room added for its extra lines.
+    fig.add_annotation(text=source, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
+                       yshift=-bottom + 8, showarrow=False, align="left",
                        font={"size": 11, "color": "#505a5f"})
     if not public:
         fig.add_annotation(text=INTERNAL_MARK, xref="paper", yref="paper", x=1, y=1.08, xanchor="right",
@@ -113,10 +124,13 @@ def infographic(data: YearData, facts: Facts, public: bool) -> ReportFigure | No
         fig.add_shape(type="rect", xref="paper", yref="paper", x0=x0, x1=x1, y0=y0, y1=y1,
                       fillcolor=PALETTE[i % 5] if PALETTE[i % 5] != "#F0E442" else PALETTE[0], opacity=0.12,
                       line={"color": PALETTE[0], "width": 1})
+        # yanchor set explicitly: plotly's "auto" anchors by where the text sits on the page, which
+        # puts the same text at different heights in different rows of tiles.
         fig.add_annotation(text=f"<b>{_tile_text(f)}</b>", xref="paper", yref="paper", x=(x0 + x1) / 2,
-                           y=y0 + (y1 - y0) * 0.62, xanchor="center", showarrow=False, font={"size": 34, "color": "#0b0c0c"})
-        fig.add_annotation(text=label, xref="paper", yref="paper", x=(x0 + x1) / 2, y=y0 + (y1 - y0) * 0.25,
-                           xanchor="center", showarrow=False, font={"size": 15, "color": "#0b0c0c"})
+                           y=y0 + (y1 - y0) * 0.62, xanchor="center", yanchor="middle", showarrow=False,
+                           font={"size": 34, "color": "#0b0c0c"})
+        fig.add_annotation(text=_wrap(label, 32), xref="paper", yref="paper", x=(x0 + x1) / 2, y=y0 + (y1 - y0) * 0.27,
+                           xanchor="center", yanchor="middle", showarrow=False, font={"size": 15, "color": "#0b0c0c"})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(margin={"l": 20, "r": 20, "t": 70, "b": 50})
