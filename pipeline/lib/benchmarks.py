@@ -134,8 +134,12 @@ def lait_release_month(path: Path) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _glob(reference_dir: Path, pattern: str) -> list[Path]:
-    return sorted(p for p in reference_dir.glob(pattern) if p.is_file())
+def _glob(reference_dir: Path, pattern: str, what: str) -> list[Path]:
+    """The reference files matching `pattern`, oldest release first; none is an error naming what is missing."""
+    files = sorted(p for p in reference_dir.glob(pattern) if p.is_file())
+    if not files:
+        raise FileNotFoundError(f"No {what} matches {pattern} under {reference_dir}")
+    return files
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -201,9 +205,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def _load_population(con: duckdb.DuckDBPyConnection, reference_dir: Path, measures: dict) -> list[Path]:
     spec = measures["population"]
-    files = _glob(reference_dir, spec["file"])
-    if not files:
-        raise FileNotFoundError(f"No ONS population file matches {spec['file']} under {reference_dir}")
+    files = _glob(reference_dir, spec["file"], "ONS population file")
     con.execute(
         """
         create or replace temp table raw_population (
@@ -248,9 +250,7 @@ def _load_ees(
     )
     file_rows, loaded = [], {}
     for key, pattern in zip(ees["measure_key"], ees["dfe_file_glob"], strict=True):
-        matched = _glob(reference_dir, pattern)
-        if not matched:
-            raise FileNotFoundError(f"{key}: no EES file matches {pattern} under {reference_dir}")
+        matched = _glob(reference_dir, pattern, f"EES file for {key}")
         for path in matched:
             if path not in loaded:
                 loaded[path] = _load_ees_file(con, path)
@@ -300,9 +300,7 @@ def _load_ees_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
 
 def _load_lait(con: duckdb.DuckDBPyConnection, reference_dir: Path, measures: dict) -> tuple[list[Path], Path]:
     spec = measures["sources"]["lait"]
-    dictionaries = _glob(reference_dir, spec["dictionary"])
-    if not dictionaries:
-        raise FileNotFoundError(f"No LAIT data dictionary matches {spec['dictionary']} under {reference_dir}")
+    dictionaries = _glob(reference_dir, spec["dictionary"], "LAIT data dictionary")
     dictionary = dictionaries[-1]
     con.execute(
         """
@@ -328,9 +326,7 @@ def _load_lait(con: duckdb.DuckDBPyConnection, reference_dir: Path, measures: di
         {"path": str(dictionary), "source_file": dictionary.name},
     )
 
-    files = _glob(reference_dir, spec["files"])
-    if not files:
-        raise FileNotFoundError(f"No LAIT extract matches {spec['files']} under {reference_dir}")
+    files = _glob(reference_dir, spec["files"], "LAIT extract")
     con.execute(
         """
         create or replace temp table raw_lait (
@@ -366,9 +362,7 @@ def _load_statistical_neighbours(con: duckdb.DuckDBPyConnection, reference_dir: 
     for model, spec in measures["statistical_neighbours"].items():
         if model not in SN_MODELS:
             continue
-        matched = _glob(reference_dir, spec["file"])
-        if not matched:
-            raise FileNotFoundError(f"No {model} SN file matches {spec['file']} under {reference_dir}")
+        matched = _glob(reference_dir, spec["file"], f"{model} statistical-neighbour file")
         path = matched[-1]
         files.append(path)
         with path.open(encoding="utf-8-sig", newline="") as f:
