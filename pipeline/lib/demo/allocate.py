@@ -70,13 +70,6 @@ def choose(rng: np.random.Generator, items: Sequence, k: int, weights: Sequence[
     return [items[i] for i in idx]
 
 
-def choose_mask(rng: np.random.Generator, n: int, k: int, weights: Sequence[float] | None = None) -> np.ndarray:
-    mask = np.zeros(n, dtype=bool)
-    if k:
-        mask[choose(rng, list(range(n)), k, weights)] = True
-    return mask
-
-
 _CUMULATIVE: dict[int, tuple] = {}
 
 

@@ -31,10 +31,6 @@ def d64(values) -> np.ndarray:
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-def to_date(value) -> dt.date:
-    return dt.date.fromordinal(int(np.datetime64(value, "D").astype(np.int64)) + _EPOCH_ORDINAL)
-
-
 class _WorkingDays:
     """Working days as ordinals, for O(1) scalar arithmetic (numpy's busday functions are slow one at a time)."""
 

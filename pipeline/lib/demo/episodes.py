@@ -133,7 +133,3 @@ def build_stock(rng: np.random.Generator, quarters: list[Quarter], picker: DayPi
             lo = max(e.start + DAY, q.start)
             e.end = picker.pick_one(rng, lo, q.end, **end_days)
     return episodes
-
-
-def counts_at(episodes: list[Episode], day: dt.date) -> int:
-    return sum(1 for e in episodes if e.open_at(day))

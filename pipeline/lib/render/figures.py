@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -25,16 +24,6 @@ def register_template() -> str:
             hoverlabel={"font": {"size": 14}},
         ))
     return TEMPLATE_NAME
-
-
-def quarterly_trend(points: pd.DataFrame, title: str, y_title: str) -> go.Figure:
-    """A line of quarterly values: `points` has columns period_label and value, oldest first."""
-    fig = go.Figure(go.Scatter(
-        x=points["period_label"], y=points["value"], mode="lines+markers", name=title,
-        hovertemplate="%{x}: %{y:,}<extra></extra>",
-    ))
-    fig.update_layout(template=register_template(), title={"text": title}, yaxis_title=y_title, height=360)
-    return fig
 
 
 # Comparator lines keep the same colour and dash in every chart, so a reader learns them once.

@@ -19,12 +19,10 @@ import os
 import re
 from pathlib import Path
 
-import duckdb
-
 from pipeline.lib.periods import FinancialYear
 from pipeline.lib.render.env import DEFAULT_OVERRIDES, make_environment
 from pipeline.lib.report import words
-from pipeline.lib.report.facts import Facts, YearData, load_year
+from pipeline.lib.report.facts import Facts, YearData
 
 # (template stem, heading) in the report's order.
 SECTIONS: list[tuple[str, str]] = [
@@ -83,8 +81,3 @@ def render_all(data: YearData, public: bool = True, overrides: Path | None = Non
     """Section stem -> its markdown, in the report's order."""
     facts = data.facts(public=public)
     return {stem: render_facts(facts, stem, data.year, overrides, public) for stem, _ in SECTIONS}
-
-
-def render_section(con: duckdb.DuckDBPyConnection, section: str, year: FinancialYear, overrides: Path | None = None,
-                   public: bool = True) -> str:
-    return render_facts(load_year(con, year).facts(public=public), section, year, overrides, public)

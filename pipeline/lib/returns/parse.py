@@ -90,24 +90,8 @@ class Uniques:
         return pd.Series(arr[self.codes], index=self.index)  # code -1 picks the trailing fill
 
 
-def _mapping(kind: str, raw: pd.Series, mapped: dict, note=lambda a, b: True) -> list[dict]:
-    counts = raw.value_counts()
-    return [
-        {"kind": kind, "from_value": str(src), "to_value": str(dst), "rows": int(counts.get(src, 0))}
-        for src, dst in mapped.items()
-        if dst is not None and note(src, dst)
-    ]
-
-
 def is_excel_error(value: object) -> bool:
     return isinstance(value, str) and value[:1] in "# " and value.strip().upper() in EXCEL_ERRORS
-
-
-def _excel_errors(raw: pd.Series) -> pd.Series:
-    u = Uniques(raw)
-    hits = u.search(r"^\s*#")
-    return u.take(np.array(["excel_error" if hit and is_excel_error(v) else None
-                            for hit, v in zip(hits, u.values if hits.any() else [None] * len(u))], dtype=object))
 
 
 def parse_date_text(text: str, with_time: bool = False) -> tuple[object, str | None, str | None]:

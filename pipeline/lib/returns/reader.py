@@ -188,10 +188,6 @@ def _load(reader: fastexcel.ExcelReader, sheet_name: str) -> tuple[pd.DataFrame,
     return frame, first_column
 
 
-def _load_text(reader: fastexcel.ExcelReader, sheet_name: str) -> pd.DataFrame:
-    return _load(reader, sheet_name)[0]
-
-
 def column_letter(index: int) -> str:
     """0 -> 'A', 27 -> 'AB'."""
     letters = ""

@@ -194,7 +194,3 @@ def measure_code_list(config_dir: Path = CONFIG_DIR) -> CodeList:
         rows = list(csv.DictReader(fh))
     entries = [{"code": r["measure_code"], "label": r["title"], "group": r["agency"]} for r in rows]
     return CodeList.from_yaml("measure", entries)
-
-
-def all_sheet_specs(config_dir: Path = CONFIG_DIR) -> list[tuple[ReturnSpec, SheetSpec]]:
-    return [(spec, sheet) for spec in load_specs(config_dir).values() for sheet in spec.sheets]
