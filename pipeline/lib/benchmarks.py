@@ -25,9 +25,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
 
 from pipeline.lib.paths import CONFIG_DIR
+from pipeline.lib.settings import read_yaml
 from pipeline.lib.warehouse import query, sql_text
 
 PARTNERSHIP_FILE = CONFIG_DIR / "partnership.yaml"
@@ -53,13 +53,13 @@ _YEAR_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 def read_config(partnership_file: Path = PARTNERSHIP_FILE, measures_file: Path = MEASURES_FILE) -> dict:
     """config/partnership.yaml, with the benchmark mapping under "benchmark_measures"."""
-    config = yaml.safe_load(Path(partnership_file).read_text(encoding="utf-8"))
-    config["benchmark_measures"] = yaml.safe_load(Path(measures_file).read_text(encoding="utf-8"))
+    config = read_yaml(partnership_file)
+    config["benchmark_measures"] = read_yaml(measures_file)
     return config
 
 
 def _measures(config: dict) -> dict:
-    return config.get("benchmark_measures") or yaml.safe_load(MEASURES_FILE.read_text(encoding="utf-8"))
+    return config.get("benchmark_measures") or read_yaml(MEASURES_FILE)
 
 
 def _partnership(config: dict) -> dict:

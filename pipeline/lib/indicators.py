@@ -27,12 +27,12 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import yaml
 
 from pipeline.lib import warehouse
 from pipeline.lib.paths import CONFIG_DIR, SQL_DIR
 from pipeline.lib.periods import FinancialYear, Quarter
 from pipeline.lib.returns.spec import load_code_lists
+from pipeline.lib.settings import read_yaml
 from pipeline.lib.working_days import _holiday_array
 
 PARTNER_MEASURES_FILE = CONFIG_DIR / "partner_measures.csv"
@@ -117,7 +117,7 @@ def _partner_indicator(row: pd.Series) -> dict:
 @lru_cache(maxsize=4)
 def load_catalogue(path: Path = CONFIG_DIR / "indicators.yaml",
                    partner_file: Path = PARTNER_MEASURES_FILE) -> tuple[Indicator, ...]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     entries = list(raw["indicators"])
     described = {e["code"] for e in entries}
     entries += [_partner_indicator(r) for _, r in partner_measures(partner_file).iterrows()
@@ -141,7 +141,7 @@ def catalogue_by_code() -> dict[str, Indicator]:
 
 def reconciliation_tolerances(path: Path = CONFIG_DIR / "indicators.yaml") -> pd.DataFrame:
     """How far a pipeline figure may stray from the figure it is reconciled with, per unit."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     rows = [{"unit": unit, "tolerance": float(rule["tolerance"]), "relative": bool(rule.get("relative", False))}
             for unit, rule in raw["reconciliation_tolerance"].items()]
     return pd.DataFrame(rows)

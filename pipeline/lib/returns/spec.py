@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from pipeline.lib.paths import CONFIG_DIR
 from pipeline.lib.returns.normalise import norm_code, norm_heading, strip_prefix
+from pipeline.lib.settings import read_yaml
 
 COLUMN_TYPES = {"child_id", "code", "date", "datetime", "integer", "number", "text", "postcode", "worker", "measure"}
 
@@ -153,7 +152,7 @@ def _column(raw: dict) -> ColumnSpec:
 
 
 def load_return_spec(path: Path) -> ReturnSpec:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     sheets = tuple(
         SheetSpec(
             key=s["key"],
@@ -182,7 +181,7 @@ def load_specs(config_dir: Path = CONFIG_DIR) -> dict[str, ReturnSpec]:
 
 @lru_cache(maxsize=4)
 def load_code_lists(config_dir: Path = CONFIG_DIR) -> dict[str, CodeList]:
-    raw = yaml.safe_load((config_dir / "codes.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(config_dir / "codes.yaml")
     lists = {name: CodeList.from_yaml(name, entries) for name, entries in raw.items()}
     lists["measure"] = measure_code_list(config_dir)
     return lists
