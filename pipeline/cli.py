@@ -35,8 +35,10 @@ def run_years(years: list[str]) -> dict[str, list[Path]]:
     """Materialise benchmarks, then every quarter of each year in order, then each year's report."""
     import dagster as dg
 
+    from pipeline.defs.partitions import check_in_history
     from pipeline.definitions import defs as load_defs
 
+    check_in_history([FinancialYear.from_label(label) for label in years])
     defs = load_defs()
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     data_dir = Path(os.environ["SAFEGUARDING_DATA_DIR"])
@@ -84,6 +86,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    for label in args.years:
+        try:
+            FinancialYear.from_label(label)
+        except ValueError as err:
+            print(err, file=sys.stderr)
+            return 2
     for var in ("SAFEGUARDING_DATA_DIR", "SAFEGUARDING_PSEUDONYM_KEY"):
         if not os.environ.get(var):
             print(f"{var} is not set: copy .env.example to .env and fill it in.", file=sys.stderr)

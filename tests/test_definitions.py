@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dagster as dg
+import datetime as dt
+
 
 from pipeline.lib.paths import PROJECT_ROOT
+from pipeline.lib.periods import FinancialYear, Quarter
 
 ENV = {"SAFEGUARDING_DATA_DIR": "data/demo", "SAFEGUARDING_PSEUDONYM_KEY": "test-key"}
 
@@ -29,8 +31,12 @@ def test_definitions_load_with_every_asset_group_job_check_and_sensor(monkeypatc
     check_names = {key.name for key in graph.asset_check_keys}
     assert "every_row_accounted_for" in check_names
     quarter_job = definitions.resolve_job_def("quarter_job")
-    assert isinstance(quarter_job.partitions_def, dg.TimeWindowPartitionsDefinition)
-    assert "2022-04-01" in quarter_job.partitions_def.get_partition_keys()
+    keys = quarter_job.partitions_def.get_partition_keys()
+    # Labels an analyst reads, from DfE's first year of series to the quarter containing today, never beyond.
+    assert keys[0] == "2013-14-Q1" and "2022-23-Q4" in keys
+    assert keys[-1] == Quarter.containing(dt.date.today()).partition_key
+    years = definitions.resolve_job_def("annual_report_job").partitions_def.get_partition_keys()
+    assert years[0] == "2013-14" and years[-1] == FinancialYear.from_partition_key(keys[-1][:7]).label
 
 
 def test_dg_check_defs_passes():

@@ -15,7 +15,8 @@ def test_quarters_follow_the_financial_year():
     q4 = Quarter(2022, 4)
     assert (q4.start, q4.end) == (dt.date(2023, 1, 1), dt.date(2023, 3, 31))
     assert q4.rolling_year() == (dt.date(2022, 4, 1), dt.date(2023, 3, 31))
-    assert Quarter.from_partition_key("2023-01-01") == q4
+    assert Quarter.from_partition_key("2022-23-Q4") == q4 == Quarter.from_partition_key("2022-23 Q4")
+    assert q4.partition_key == "2022-23-Q4" and FinancialYear(2022).partition_key == "2022-23"
     assert FinancialYear.from_label("2022-23").time_period == 2023
 
 

@@ -1,22 +1,66 @@
-"""Financial-year partitions: quarters (Q1 = April-June) for intake and indicators, years for the annual report."""
+"""Financial-year partitions: quarters (Q1 = April-June) for intake and indicators, years for the annual report.
+
+Keys are the labels the partnership uses: `2022-23-Q4` for a quarter, `2022-23` for a year. They run from the
+first year of history in config/partnership.yaml (`history_start`, default 2013-14, the start of DfE's series)
+to the period that contains today, so the analyst never sees a partition for a quarter that has not begun.
+As text the keys sort in time order, which the warehouse relies on (`period_key <= '2022-23-Q4'`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
 
 import dagster as dg
 
-from pipeline.lib.periods import FinancialYear, Quarter
+from pipeline.lib.periods import FinancialYear, Quarter, quarters_between
+from pipeline.lib.settings import partnership_settings
 
-quarter_partitions = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 1,4,7,10 *", start="2021-04-01", fmt="%Y-%m-%d", timezone="Europe/London"
-)
-year_partitions = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 4 *", start="2021-04-01", fmt="%Y-%m-%d", timezone="Europe/London"
-)
+DEFAULT_HISTORY_START = "2013-14"
+
+
+def history_quarters(today: dt.date | None = None) -> list[Quarter]:
+    """Every quarter the pipeline can be run for: from the configured start to the quarter containing today."""
+    start = FinancialYear.from_label(str(partnership_settings().get("history_start", DEFAULT_HISTORY_START)))
+    return quarters_between(start.quarters[0], Quarter.containing(today or dt.date.today()))
+
+
+def history_years(today: dt.date | None = None) -> list[FinancialYear]:
+    return sorted({q.year for q in history_quarters(today)})
+
+
+_QUARTERS = history_quarters()
+_YEARS = history_years()
+
+quarter_partitions = dg.StaticPartitionsDefinition([q.partition_key for q in _QUARTERS])
+year_partitions = dg.StaticPartitionsDefinition([y.partition_key for y in _YEARS])
+
+
+def _trailing(quarters_back: int) -> dg.StaticPartitionMapping:
+    """A quarter reads itself and the `quarters_back` quarters before it (upstream -> the downstreams that read it)."""
+    keys = [q.partition_key for q in _QUARTERS]
+    return dg.StaticPartitionMapping({key: set(keys[i:i + quarters_back + 1]) for i, key in enumerate(keys)})
+
+
+# Rolling-12-month values read the three quarters before this one too.
+last_four_quarters = _trailing(3)
+# Direction of travel reads the previous quarter and the same quarter a year earlier.
+last_five_quarters = _trailing(4)
 # The year's outputs read its four quarters.
-year_to_quarters = dg.TimeWindowPartitionMapping()
+year_to_quarters = dg.StaticPartitionMapping({q.partition_key: q.year.partition_key for q in _QUARTERS})
 
 
-def quarter_of(context: dg.AssetExecutionContext) -> Quarter:
+def quarter_of(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> Quarter:
     return Quarter.from_partition_key(context.partition_key)
 
 
 def year_of(context: dg.AssetExecutionContext) -> FinancialYear:
     return FinancialYear.from_partition_key(context.partition_key)
+
+
+def check_in_history(years: list[FinancialYear]) -> None:
+    """A year outside the partitions gets one line saying what can be run, not Dagster's traceback."""
+    known = {y.partition_key for y in _YEARS}
+    outside = [y.label for y in years if y.partition_key not in known]
+    if outside:
+        raise SystemExit(f"{', '.join(outside)}: outside the years the pipeline covers ({_YEARS[0].label} to "
+                         f"{_YEARS[-1].label}; the first is history_start in config/partnership.yaml).")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 _FY = re.compile(r"^(20\d{2})[-_/ ]?(?:20)?(\d{2})$")
 _Q = re.compile(r"^q([1-4])$", re.IGNORECASE)
+_QUARTER_KEY = re.compile(r"^(\d{4}-\d{2})[- ]Q([1-4])$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, order=True)
@@ -39,7 +40,8 @@ class Quarter:
 
     @property
     def partition_key(self) -> str:
-        return self.start.isoformat()
+        """'2022-23-Q4': what the analyst reads in Dagster; sorts in time order as text."""
+        return f"{self.year.label}-Q{self.number}"
 
     @property
     def folder(self) -> str:
@@ -57,7 +59,11 @@ class Quarter:
 
     @classmethod
     def from_partition_key(cls, key: str) -> Quarter:
-        return cls.containing(dt.date.fromisoformat(key[:10]))
+        """'2022-23-Q4' (or the label '2022-23 Q4') -> Quarter(2022, 4)."""
+        m = _QUARTER_KEY.match(key.strip())
+        if not m:
+            raise ValueError(f"'{key}' is not a quarter like 2022-23-Q4")
+        return cls(FinancialYear.from_label(m.group(1)).start_year, int(m.group(2)))
 
     @classmethod
     def containing(cls, day: dt.date) -> Quarter:
@@ -89,7 +95,8 @@ class FinancialYear:
 
     @property
     def partition_key(self) -> str:
-        return self.start.isoformat()
+        """'2022-23', as the partnership names its years."""
+        return self.label
 
     @property
     def time_period(self) -> int:
@@ -115,7 +122,16 @@ class FinancialYear:
 
     @classmethod
     def from_partition_key(cls, key: str) -> FinancialYear:
-        return cls(Quarter.from_partition_key(key).fy_start)
+        return cls.from_label(key)
+
+
+def quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:
+    """Every quarter from `first` to `last`, both included, in time order."""
+    out, q = [], first
+    while q <= last:
+        out.append(q)
+        q = q.next()
+    return out
 
 
 def quarter_from_path(relative_parts: tuple[str, ...]) -> Quarter | None:

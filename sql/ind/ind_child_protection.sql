@@ -29,7 +29,7 @@ plan_returns as (
     from raw_child_protection as r
     inner join raw_files as f on f.file_id = r.file_id and f.period_key = r.period_key
     where f.is_current
-      and r.period_key::date between $period_start and $period_end
+      and quarter_start(r.period_key) between $period_start and $period_end
     qualify row_number() over (
         partition by r.child_id, r.cpp_start_date, r.period_key
         order by f.modified_at desc, f.file_name desc, r.source_row

@@ -13,3 +13,10 @@ create or replace macro dfe_age_band(date_of_birth, gender, at_date) as
         when date_sub('year', date_of_birth, at_date::date) < 16 then '10-15'
         else '16+'
     end;
+
+-- The first day of a quarter partition key: '2022-23-Q4' -> 2023-01-01 (Q1 = April-June).
+create or replace macro quarter_start(quarter_key) as
+    make_date(
+        cast(left(quarter_key, 4) as integer) + (right(quarter_key, 1) = '4')::integer,
+        (cast(right(quarter_key, 1) as integer) * 3) % 12 + 1,
+        1);

@@ -3,7 +3,7 @@
 -- Grain: one row per indicator_code x period_type x period_label (the 'total' breakdown) for one quarter partition.
 -- Inputs: ind_values (every partition, for the previous values), ref_indicators (the catalogue: polarity,
 --   benchmark code, RAG rule), bm_comparators (DfE's published LA / England / region / SN values per year).
--- Parameters: $quarter_key (the partition, e.g. '2023-01-01').
+-- Parameters: $quarter_key (the partition, e.g. '2022-23-Q4').
 -- Rules:
 --   * previous value: a quarter against the quarter before; a rolling 12 months or a year against the same
 --     window a year earlier. Direction compares values rounded to the indicator's decimals; travel reads the

@@ -75,7 +75,7 @@ def test_tiles_and_table_cells_equal_the_warehouse(rendered, page):
 def test_contacts_tile_is_the_rolling_year_numerator(rendered, page):
     with rendered.connect() as con:
         contacts = con.execute("""select numerator from ind_values where indicator_code = 'contacts_total'
-                                  and period_type = 'rolling_12m' and quarter_key = '2023-01-01' and breakdown = 'total'""").fetchone()[0]
+                                  and period_type = 'rolling_12m' and quarter_key = '2022-23-Q4' and breakdown = 'total'""").fetchone()[0]
     open_dashboard(page, rendered, draw_all=False)
     assert page.locator('li.tile[data-tile="contacts_total"] [data-role="value"]').inner_text() == f"{int(contacts):,}"
 

@@ -187,10 +187,10 @@ def build(path: Path, *, with_logs: bool = True, with_comparators: bool = True,
                 con.unregister("t")
         if with_reconciliation:
             con.execute("""create table mart_reconciliation as select * from (values
-                ('dfe_published', 'referrals_total', 'Pipeline against DfE published', 'year', '2022-23', '2023-01-01',
+                ('dfe_published', 'referrals_total', 'Pipeline against DfE published', 'year', '2022-23', '2022-23-Q4',
                  date '2023-03-31', 'pipeline', 4194.0, 'DfE published', 4190.0, 4.0, 0.0, 0.0, true, 'beyond tolerance'),
                 ('missing_episodes_vs_annex_a', 'missing_episodes', 'Missing episodes against Annex A', 'quarter',
-                 '2022-23 Q4', '2023-01-01', date '2023-03-31', 'pipeline', 420.0, 'Annex A', 420.0, 0.0, 0.0, 0.0,
+                 '2022-23 Q4', '2022-23-Q4', date '2023-03-31', 'pipeline', 420.0, 'Annex A', 420.0, 0.0, 0.0, 0.0,
                  false, 'agrees'))
                 t(check_code, indicator_code, check_title, period_type, period_label, quarter_key, period_end,
                   pipeline_label, pipeline_value, compared_label, compared_value, difference, tolerance,

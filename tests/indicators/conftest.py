@@ -32,7 +32,7 @@ def con():
     c.close()
 
 
-def given(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], period_key: str = "2023-01-01",
+def given(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], period_key: str = "2022-23-Q4",
           file_name: str = "return.xlsx") -> None:
     """Load literal rows as the current return of `table` (a stg_ name) for the quarter `period_key`."""
     sheet = SHEETS[table]

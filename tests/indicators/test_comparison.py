@@ -42,10 +42,10 @@ def ind_row(code, period_type, label, start, end, quarter_key, value, numerator=
 
 
 def quarter_rows(code, q4_value, q3_value, year_value=None, prev_year_value=None, unit="percent", numerator=50.0):
-    rows = [ind_row(code, "quarter", "2022-23 Q4", D(2023, 1, 1), D(2023, 3, 31), "2023-01-01", q4_value, numerator, unit=unit),
-            ind_row(code, "quarter", "2022-23 Q3", D(2022, 10, 1), D(2022, 12, 31), "2022-10-01", q3_value, unit=unit)]
+    rows = [ind_row(code, "quarter", "2022-23 Q4", D(2023, 1, 1), D(2023, 3, 31), "2022-23-Q4", q4_value, numerator, unit=unit),
+            ind_row(code, "quarter", "2022-23 Q3", D(2022, 10, 1), D(2022, 12, 31), "2022-23-Q3", q3_value, unit=unit)]
     if year_value is not None:
-        rows.append(ind_row(code, "year", "2022-23", D(2022, 4, 1), D(2023, 3, 31), "2023-01-01", year_value, unit=unit))
+        rows.append(ind_row(code, "year", "2022-23", D(2022, 4, 1), D(2023, 3, 31), "2022-23-Q4", year_value, unit=unit))
     if prev_year_value is not None:
         rows.append(ind_row(code, "year", "2021-22", D(2021, 4, 1), D(2022, 3, 31), "2022-01-01", prev_year_value, unit=unit))
     return rows
@@ -85,7 +85,7 @@ def mart():
 
 
 def run_mart(con):
-    return warehouse.query(con, "mart_comparison", {"quarter_key": "2023-01-01"})
+    return warehouse.query(con, "mart_comparison", {"quarter_key": "2022-23-Q4"})
 
 
 def test_higher_is_better_green_against_sn_and_worsening_travel(mart):
@@ -146,7 +146,7 @@ def test_one_row_per_indicator_and_period(mart):
     _rows, con = mart
     frame = run_mart(con)
     assert not frame.duplicated(["indicator_code", "period_type", "period_label"]).any()
-    assert set(frame["quarter_key"]) == {"2023-01-01"}
+    assert set(frame["quarter_key"]) == {"2022-23-Q4"}
     assert frame.loc[frame.rag.notna(), "rag_label"].notna().all()
 
 
@@ -163,7 +163,7 @@ def test_reconciliation_flags_beyond_tolerance_and_one_side_missing(mart):
                    ('b', '2022-07-01 22:00', 'Y', 'A'), ('c', '2022-08-01 22:00', 'N', 'M')""")
     con.execute("insert into stg_children_in_care values ('a', '2021-01-01', null, 2), ('b', '2021-01-01', null, 0)")
     con.execute("insert into ind_values values ('police_da_notifications', 'year', '2022-23', '2022-04-01', '2023-03-31', "
-                "'2023-01-01', 'total', 'All', 4000, null, 4000, 'count', 2022)")
+                "'2022-23-Q4', 'total', 'All', 4000, null, 4000, 'count', 2022)")
     recon = comparison.reconcile_quarter(con, Q4_2022)
     by = {(r.check_code, r.indicator_code, r.period_label): r for r in recon.itertuples()}
     up = by[("dfe_published", "up_good", "2022-23")]

@@ -119,11 +119,11 @@ def test_two_years_means_730_days(con):
 def test_cp_visits_sum_over_the_periods_quarterly_returns(con):
     # The same plan on two quarterly returns: each quarter's visits count once, not only the latest.
     given(con, "stg_child_protection", [plan("a", D(2022, 1, 10), visits_in_period=6, visits_in_timescale=6)],
-          period_key="2022-10-01")
+          period_key="2022-23-Q3")
     given(con, "stg_child_protection", [plan("a", D(2022, 1, 10), visits_in_period=4, visits_in_timescale=2)],
-          period_key="2023-01-01")
+          period_key="2022-23-Q4")
     given(con, "stg_child_protection", [plan("a", D(2022, 1, 10), visits_in_period=9, visits_in_timescale=0)],
-          period_key="2023-04-01")                                      # next year's return: not this year
+          period_key="2023-24-Q1")                                      # next year's return: not this year
     assert totals(con, "ind_child_protection")["cpp_visits_in_timescale_pct"] == (8, 10)
     assert totals(con, "ind_child_protection", Q4)["cpp_visits_in_timescale_pct"] == (2, 4)
 
@@ -338,7 +338,7 @@ def test_compute_quarter_gives_quarter_rolling_12_months_and_year_rows(con):
     assert (rolling.period_label, rolling.numerator) == ("12 months to Dec 2022", 3)    # Jan-Dec 2022: a, b, c
     assert set(q3.period_type) == {"quarter", "rolling_12m"}                            # year rows only at Q4
     year = value(q4, "referrals_total", "year")
-    assert (year.period_label, year.numerator, year.quarter_key) == ("2022-23", 3, "2023-01-01")  # b, c, d
+    assert (year.period_label, year.numerator, year.quarter_key) == ("2022-23", 3, "2022-23-Q4")  # b, c, d
     rate = value(q4, "referrals_rate_10k", "year")
     assert (rate.denominator, rate.value, rate.population_year) == (80000, pytest.approx(3 / 8), 2022)
     assert value(q4, "referrals_per_month", "year").value == pytest.approx(3 / 12)

@@ -60,7 +60,7 @@ def run(tmp_path_factory):
     workspace = Workspace(data_dir=str(data_dir), pseudonym_key=TEST_KEY)
     resources = {"workspace": workspace}
     assert dg.materialize([bm_published, bm_comparators], resources=resources).success
-    for key in ("2022-10-01", "2023-01-01"):
+    for key in ("2022-23-Q3", "2022-23-Q4"):
         result = dg.materialize([quarterly_returns, ind_values, mart_comparison, mart_reconciliation, *CHECKS],
                                 partition_key=key, resources=resources, raise_on_error=False)
     return result, workspace
@@ -75,7 +75,7 @@ def test_ind_values_has_the_quarter_rolling_and_year_rows(run):
     result, workspace = run
     assert result.success
     got = query(workspace, """select period_type, period_label, numerator from ind_values
-                              where indicator_code = 'referrals_total' and quarter_key = '2023-01-01' order by period_type""")
+                              where indicator_code = 'referrals_total' and quarter_key = '2022-23-Q4' order by period_type""")
     assert got == [("quarter", "2022-23 Q4", 3), ("rolling_12m", "12 months to Mar 2023", 5), ("year", "2022-23", 5)]
     assert query(workspace, """select numerator, denominator from ind_values where indicator_code = 'rereferrals_pct'
                                and period_type = 'year'""") == [(1, 5)]

@@ -83,7 +83,6 @@ def build_rows(year_rows=YEAR_ROWS, prev_rows=PREV_ROWS, breakdowns=BREAKDOWNS) 
         for q, (n, d) in zip(YEAR.quarters, values):
             rows.append(_row(code, "quarter", q.label, q.partition_key, "total", None, n, d, 100 * n / d, "percent"))
     frame = pd.DataFrame(rows)
-    frame["quarter_key"] = pd.to_datetime(frame["quarter_key"]).dt.date
     return frame
 
 

@@ -3,14 +3,9 @@ with DfE's benchmarks; and the reconciliation of pipeline figures with published
 
 import dagster as dg
 
-from pipeline.defs.partitions import quarter_of, quarter_partitions
+from pipeline.defs.partitions import last_five_quarters, last_four_quarters, quarter_of, quarter_partitions
 from pipeline.defs.resources import Workspace
 from pipeline.lib import benchmarks, comparison, indicators
-
-# Rolling-12-month values read the three quarters before this one too.
-_LAST_FOUR_QUARTERS = dg.TimeWindowPartitionMapping(start_offset=-3, allow_nonexistent_upstream_partitions=True)
-# Direction of travel reads the previous quarter and the same window a year earlier.
-_LAST_FIVE_QUARTERS = dg.TimeWindowPartitionMapping(start_offset=-4, allow_nonexistent_upstream_partitions=True)
 
 
 def _md(frame) -> dg.MetadataValue:
@@ -22,7 +17,7 @@ def _md(frame) -> dg.MetadataValue:
     group_name="indicators",
     pool="duckdb_writer",
     kinds={"duckdb"},
-    deps=[dg.AssetDep("quarterly_returns", partition_mapping=_LAST_FOUR_QUARTERS), dg.AssetDep("bm_published")],
+    deps=[dg.AssetDep("quarterly_returns", partition_mapping=last_four_quarters), dg.AssetDep("bm_published")],
 )
 def ind_values(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """Every indicator in config/indicators.yaml for the quarter, the 12 months to its end and, at Q4, the year.
@@ -51,7 +46,7 @@ def ind_values(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.Ma
     group_name="indicators",
     pool="duckdb_writer",
     kinds={"duckdb"},
-    deps=[dg.AssetDep("ind_values", partition_mapping=_LAST_FIVE_QUARTERS), dg.AssetDep("bm_comparators")],
+    deps=[dg.AssetDep("ind_values", partition_mapping=last_five_quarters), dg.AssetDep("bm_comparators")],
 )
 def mart_comparison(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """Each indicator's headline value beside its previous value, DfE's England / region / statistical-neighbour

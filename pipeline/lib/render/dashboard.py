@@ -168,7 +168,7 @@ class Dashboard:
         self.region = partnership.get("region", "Region")
         self.catalogue = load_catalogue()
         self.values = data.indicator_values(con)
-        self.values = self.values[self.values["quarter_key"].astype(str).str[:10] <= quarter.partition_key]
+        self.values = self.values[self.values["quarter_key"].astype(str) <= quarter.partition_key]
         # one small frame per indicator: filtering the whole table for every card cost seconds
         self._by_code = {code: frame for code, frame in self.values.groupby("indicator_code")}
         self._empty = self.values.iloc[0:0]
@@ -528,12 +528,12 @@ def _unique_dims() -> list[tuple[str, str]]:
 
 
 def _quarters(values: pd.DataFrame) -> list[Quarter]:
-    keys = sorted(values["quarter_key"].astype(str).str[:10].unique())
+    keys = sorted(values["quarter_key"].astype(str).unique())
     return [Quarter.from_partition_key(k) for k in keys]
 
 
 def _aligned(series: pd.DataFrame, labels: list[str]) -> list[float | None]:
-    by_label = {q: v for q, v in zip(series["quarter_key"].astype(str).str[:10], series["value"])}
+    by_label = {q: v for q, v in zip(series["quarter_key"].astype(str), series["value"])}
     return [None if _nan(by_label.get(Quarter.from_label(lbl).partition_key)) else float(by_label[Quarter.from_label(lbl).partition_key])
             for lbl in labels]
 

@@ -127,7 +127,7 @@ def reconciliation(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataF
         return None
     frame = con.execute("select * from mart_reconciliation").df()
     if "quarter_key" in frame.columns:
-        frame = frame[frame["quarter_key"].astype(str).str[:10] == quarter.partition_key]
+        frame = frame[frame["quarter_key"].astype(str) == quarter.partition_key]
     if "status" in frame.columns:
         order = {"beyond tolerance": 0, "one side missing": 2}
         frame = frame.assign(_o=frame["status"].map(lambda s: order.get(s, 1))).sort_values("_o").drop(columns="_o")
