@@ -1,13 +1,21 @@
 -- The actions tracker: actions open, overdue (by agency and by how long), closed, and recommendations fully closed.
 -- Grain: one row per indicator_code x breakdown x breakdown_value.
--- Inputs: stg_actions (the tracker, latest filing of each action), ref_codes. Parameters: $period_start, $period_end.
+-- Inputs: stg_actions (the tracker as last filed), ref_codes. Parameters: $period_start, $period_end.
 -- Rules: an action is closed when it has a Date Closed (the status is the agency's word; a 'Complete' without a date
 -- is warned at intake and stays open). At the period end an action is open when it was agreed by then (no Date
 -- Agreed: counted as known) and not closed by then; overdue when open and its due date is before the period end.
 -- A recommendation (reference + number) is closed when every action under it known at the period end is closed.
 
-with actions as (
-    select * from stg_actions
+with latest_filing as (
+    -- A register is filed whole each quarter: the latest filing from each agency replaces its earlier ones, so a row
+    -- taken out of the register leaves the figures too (stg_ alone would keep its last version).
+    select filed_by, max(period_key) as period_key from stg_actions group by filed_by
+),
+
+actions as (
+    select stg_actions.* from stg_actions
+    join latest_filing on latest_filing.filed_by is not distinct from stg_actions.filed_by
+        and latest_filing.period_key = stg_actions.period_key
 ),
 
 agencies as (

@@ -1,22 +1,38 @@
 -- The QPPA audit programme: audits completed, the grades of the cases audited, agencies' returns on time or late.
 -- Grain: one row per indicator_code x breakdown x breakdown_value.
--- Inputs: stg_audits, stg_audit_cases, stg_audit_returns (the audits register, latest filing), ref_codes.
+-- Inputs: stg_audits, stg_audit_cases, stg_audit_returns (the audits register as last filed), ref_codes.
 -- Parameters: $period_start, $period_end.
 -- Rules: an audit counts in the period of its audit date, and so do its cases' grades. An agency's return counts in
 -- the period it was due: on time when returned by the due date; late when returned after it, or not returned by
 -- the period's end once the due date has passed. 'Good or better' is the grade list's group (config/codes.yaml).
 
-with audits as (
-    select * from stg_audits where audit_date between $period_start and $period_end
+with latest_filing as (
+    -- A register is filed whole each quarter: the latest filing from each agency replaces its earlier ones, so a row
+    -- taken out of the register leaves the figures too (stg_ alone would keep its last version).
+    select 'audits' as sheet, filed_by, max(period_key) as period_key from stg_audits group by filed_by
+    union all select 'cases', filed_by, max(period_key) from stg_audit_cases group by filed_by
+    union all select 'returns', filed_by, max(period_key) from stg_audit_returns group by filed_by
+),
+
+audits as (
+    select stg_audits.* from stg_audits
+    join latest_filing on latest_filing.sheet = 'audits' and latest_filing.filed_by is not distinct from stg_audits.filed_by
+        and latest_filing.period_key = stg_audits.period_key
+    where audit_date between $period_start and $period_end
 ),
 
 cases as (
-    select cases.* from stg_audit_cases cases
-    join audits using (audit_reference)
+    select stg_audit_cases.* from stg_audit_cases
+    join latest_filing on latest_filing.sheet = 'cases' and latest_filing.filed_by is not distinct from stg_audit_cases.filed_by
+        and latest_filing.period_key = stg_audit_cases.period_key
+    where audit_reference in (select audit_reference from audits)
 ),
 
 returns as (
-    select * from stg_audit_returns where date_due between $period_start and $period_end
+    select stg_audit_returns.* from stg_audit_returns
+    join latest_filing on latest_filing.sheet = 'returns' and latest_filing.filed_by is not distinct from stg_audit_returns.filed_by
+        and latest_filing.period_key = stg_audit_returns.period_key
+    where date_due between $period_start and $period_end
 ),
 
 grades as (

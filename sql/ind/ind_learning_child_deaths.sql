@@ -1,7 +1,7 @@
 -- Child deaths notified to the Child Death Overview Panel: by area, this partnership's by age band and category,
 -- joint agency responses, referrals for review, and the four-year comparison the annual report draws.
 -- Grain: one row per indicator_code x breakdown x breakdown_value.
--- Inputs: stg_child_deaths (the CDOP's aggregate return, latest filing of each quarter's row), ref_codes.
+-- Inputs: stg_child_deaths (the CDOP's aggregate return, each area's quarter as last reported), ref_codes.
 -- Parameters: $period_start, $period_end.
 -- Rules: a death counts in the quarter it was notified (the row's quarter). This partnership's area is the cdop_area
 -- code in group 'Partnership area'. A quarter the CDOP reported counts as reported for every area (an area with
@@ -9,9 +9,15 @@
 -- The four-year comparison (child_deaths_trend, breakdown 'year_area', values '2019-20: Sandwell') is drawn only
 -- for a window that is a whole financial year: the four years ending with it.
 
-with deaths as (
-    select *, year(quarter_start) - (month(quarter_start) < 4)::integer as fy_start
-    from stg_child_deaths
+with latest_report as (
+    -- The CDOP files each quarter it reports whole (its rows for an area and quarter): the latest filing to report
+    -- an area's quarter replaces earlier filings' rows for it, so a death re-categorised is never counted twice.
+    select area, quarter_start, max(period_key) as period_key from stg_child_deaths group by area, quarter_start
+),
+
+deaths as (
+    select stg_child_deaths.*, year(quarter_start) - (month(quarter_start) < 4)::integer as fy_start
+    from stg_child_deaths join latest_report using (area, quarter_start, period_key)
 ),
 
 areas as (

@@ -1,6 +1,6 @@
 -- Learning from practice reviews: cases considered, rapid reviews in time, reviews completed and in progress.
 -- Grain: one row per indicator_code x breakdown x breakdown_value.
--- Inputs: stg_reviews (the reviews register, latest filing of each case), ref_working_days, ref_codes.
+-- Inputs: stg_reviews (the reviews register as last filed), ref_working_days, ref_codes.
 -- Parameters: $period_start, $period_end (dates, inclusive).
 -- Rules (Working Together): a rapid review within 15 working days of the serious incident notification, counted
 -- among rapid reviews held in the period (working days after the notification up to and including the meeting,
@@ -8,8 +8,16 @@
 -- start, counted among reviews ratified in the period with a start date. Every date is judged against the period:
 -- a review ratified after the period's end was still in progress at it.
 
-with reviews as (
-    select * from stg_reviews
+with latest_filing as (
+    -- A register is filed whole each quarter: the latest filing from each agency replaces its earlier ones, so a row
+    -- taken out of the register leaves the figures too (stg_ alone would keep its last version).
+    select filed_by, max(period_key) as period_key from stg_reviews group by filed_by
+),
+
+reviews as (
+    select stg_reviews.* from stg_reviews
+    join latest_filing on latest_filing.filed_by is not distinct from stg_reviews.filed_by
+        and latest_filing.period_key = stg_reviews.period_key
 ),
 
 decisions as (

@@ -245,3 +245,29 @@ def test_every_learning_indicator_has_its_sql_and_a_disclosure(con):
     children = {i.code for i in learning if entries[i.code]["disclosure"] == "children"}
     assert {c for c in children if c.startswith(("reviews_", "rapid_", "child_deaths"))} == {
         i.code for i in learning if i.code.startswith(("reviews_", "rapid_", "child_deaths"))}
+
+
+# ---- registers are filed whole -------------------------------------------------------------------------------------
+
+def test_a_review_taken_out_of_the_register_leaves_the_figures(con):
+    """Q3's register listed AA and BB; Q4's (the latest) lists AA only, BB having been entered in error."""
+    given(con, "stg_reviews", [review("AA", D(2022, 5, 1)), review("BB", D(2022, 6, 1))], period_key="2022-23-Q3",
+          file_name="reviews_q3.xlsx")
+    given(con, "stg_reviews", [review("AA", D(2022, 5, 1), decision="nfa")], period_key="2022-23-Q4",
+          file_name="reviews_q4.xlsx")
+    assert totals(con, "ind_learning_reviews")["reviews_considered"] == (1, 1)
+    assert breakdown(con, "ind_learning_reviews", "reviews_considered") == {"No further action": (1, 1)}
+
+
+def test_a_death_recategorised_in_a_later_filing_is_counted_once(con):
+    """Q3's filing had 3 Sandwell deaths of 2022-23 Q2 not yet reviewed; Q4's reports them reviewed (category 5)
+    and no longer has a 'not yet reviewed' row: the three deaths are counted once, in their new category."""
+    given(con, "stg_child_deaths", [deaths("sandwell", D(2022, 7, 1), 3), deaths("dudley", D(2022, 4, 1), 2)],
+          period_key="2022-23-Q3", file_name="cdop_q3.xlsx")
+    given(con, "stg_child_deaths", [deaths("sandwell", D(2022, 7, 1), 3, category="5")], period_key="2022-23-Q4",
+          file_name="cdop_q4.xlsx")
+    assert totals(con, "ind_learning_child_deaths")["child_deaths_local"] == (3, 3)
+    assert breakdown(con, "ind_learning_child_deaths", "child_deaths_by_category") == {
+        "Acute medical or surgical condition": (3, 3)}
+    # Dudley's Q1, reported only in the Q3 filing, still counts
+    assert totals(con, "ind_learning_child_deaths")["child_deaths_by_area"] == (5, 5)
