@@ -299,3 +299,25 @@ def test_a_review_listed_twice_keeps_the_first_and_quarantines_the_repeat(q3):
         "Reviews register", 3, "", None, "duplicate_row", "error",
         "This row repeats an earlier row with the same Case Reference as row 2. Remove the duplicate.")]
     assert con.execute("select decision from stg_reviews where filed_by = ?", [BAD]).fetchall() == [("lcspr",)]
+
+
+def test_the_agency_gets_its_problems_back_in_its_feedback_workbook(q3):
+    """The feedback workbook (the intake's, unchanged) lists the learning return's problems with file, sheet, row,
+    column, the masked value and what to fix, and never the identifying text."""
+    from pipeline.lib.returns.feedback import build_workbook, feedback_for_quarter
+
+    q3.bad("actions.xlsx", {"Actions tracker": [rows.action(**{"Review or Audit Reference": "KT",
+                                                              "Latest Progress Update": "Seen at B66 1AB"}),
+                                                rows.action(**{"Review or Audit Reference": "Baby Amelia"})]})
+    con, _ = q3.run()
+    police = next(fb for fb in feedback_for_quarter(con, Q3) if fb.agency == BAD)
+    wb = build_workbook(police)
+    cells = [[c.value for c in row] for row in wb["Problems"].iter_rows()]
+    header = next(r for r in cells if r and r[0] == "File")
+    found = [dict(zip(header, r)) for r in cells[cells.index(header) + 1:] if r and r[0] == "actions.xlsx"]
+    assert [(f["Sheet"], f["Row"], f["Column"], f["Rule"]) for f in found] == [
+        ("Actions tracker", 3, "Review or Audit Reference", "invalid_reference"),
+        ("Actions tracker", 2, "Latest Progress Update", "identifying_text_masked")]
+    assert found[1]["Value"] == "Seen at [postcode]"
+    text = " ".join(str(v) for r in cells for v in r if v is not None)
+    assert "B66 1AB" not in text and "Amelia" not in text

@@ -82,7 +82,7 @@ def _recommendations(actions: pd.DataFrame) -> list[str]:
     return [line(t) for t in recs["recommendation"] if line(t)]
 
 
-NEXT_STEPS_SHOWN = 8   # one page: the rest are in the actions tracker
+NEXT_STEPS_SHOWN = 6   # one page: the rest are in the actions tracker
 
 
 def _next_steps(reg: Registers, actions: pd.DataFrame, end: dt.date) -> list[str]:
