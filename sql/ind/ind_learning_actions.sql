@@ -6,35 +6,40 @@
 -- Agreed: counted as known) and not closed by then; overdue when open and its due date is before the period end.
 -- A recommendation (reference + number) is closed when every action under it known at the period end is closed.
 
-with latest_filing as (
-    -- A register is filed whole each quarter: the latest filing from each agency replaces its earlier ones, so a row
-    -- taken out of the register leaves the figures too (stg_ alone would keep its last version).
-    select filed_by, max(period_key) as period_key from stg_actions group by filed_by
+with register as materialized (
+    select * from stg_actions
 ),
 
-actions as (
-    select stg_actions.* from stg_actions
-    join latest_filing on latest_filing.filed_by is not distinct from stg_actions.filed_by
-        and latest_filing.period_key = stg_actions.period_key
+latest_filing as (
+    -- A register is filed whole each quarter: the latest filing from each agency replaces its earlier ones, so a row
+    -- taken out of the register leaves the figures too (stg_ alone would keep its last version).
+    select filed_by, max(period_key) as period_key from register group by filed_by
+),
+
+-- materialized: the register is read once, not once per count below
+actions as materialized (
+    select register.* from register
+    join latest_filing on latest_filing.filed_by is not distinct from register.filed_by
+        and latest_filing.period_key = register.period_key
 ),
 
 agencies as (
     select code, label from ref_codes where code_list = 'agency'
 ),
 
-known as (
+known as materialized (
     select actions.*, coalesce(agencies.label, actions.agency) as agency_label,
         date_closed is not null and date_closed <= $period_end as closed_by_end
     from actions left join agencies on agencies.code = actions.agency
     where date_agreed is null or date_agreed <= $period_end
 ),
 
-open_at_end as (
+open_at_end as materialized (
     select *, date_diff('day', due_date, $period_end) as days_overdue
     from known where not closed_by_end
 ),
 
-overdue as (
+overdue as materialized (
     select *,
         case when days_overdue <= 30 then '1-30 days'
              when days_overdue <= 90 then '31-90 days'

@@ -6,32 +6,45 @@
 -- the period it was due: on time when returned by the due date; late when returned after it, or not returned by
 -- the period's end once the due date has passed. 'Good or better' is the grade list's group (config/codes.yaml).
 
-with latest_filing as (
-    -- A register is filed whole each quarter: the latest filing from each agency replaces its earlier ones, so a row
-    -- taken out of the register leaves the figures too (stg_ alone would keep its last version).
-    select 'audits' as sheet, filed_by, max(period_key) as period_key from stg_audits group by filed_by
-    union all select 'cases', filed_by, max(period_key) from stg_audit_cases group by filed_by
-    union all select 'returns', filed_by, max(period_key) from stg_audit_returns group by filed_by
+with audit_register as materialized (
+    select * from stg_audits
 ),
 
-audits as (
-    select stg_audits.* from stg_audits
-    join latest_filing on latest_filing.sheet = 'audits' and latest_filing.filed_by is not distinct from stg_audits.filed_by
-        and latest_filing.period_key = stg_audits.period_key
+case_register as materialized (
+    select * from stg_audit_cases
+),
+
+return_register as materialized (
+    select * from stg_audit_returns
+),
+
+latest_filing as (
+    -- A register is filed whole each quarter: the latest filing from each agency replaces its earlier ones, so a row
+    -- taken out of the register leaves the figures too (stg_ alone would keep its last version).
+    select 'audits' as sheet, filed_by, max(period_key) as period_key from audit_register group by filed_by
+    union all select 'cases', filed_by, max(period_key) from case_register group by filed_by
+    union all select 'returns', filed_by, max(period_key) from return_register group by filed_by
+),
+
+-- materialized: the register is read once, not once per count below
+audits as materialized (
+    select audit_register.* from audit_register
+    join latest_filing on latest_filing.sheet = 'audits' and latest_filing.filed_by is not distinct from audit_register.filed_by
+        and latest_filing.period_key = audit_register.period_key
     where audit_date between $period_start and $period_end
 ),
 
-cases as (
-    select stg_audit_cases.* from stg_audit_cases
-    join latest_filing on latest_filing.sheet = 'cases' and latest_filing.filed_by is not distinct from stg_audit_cases.filed_by
-        and latest_filing.period_key = stg_audit_cases.period_key
+cases as materialized (
+    select case_register.* from case_register
+    join latest_filing on latest_filing.sheet = 'cases' and latest_filing.filed_by is not distinct from case_register.filed_by
+        and latest_filing.period_key = case_register.period_key
     where audit_reference in (select audit_reference from audits)
 ),
 
-returns as (
-    select stg_audit_returns.* from stg_audit_returns
-    join latest_filing on latest_filing.sheet = 'returns' and latest_filing.filed_by is not distinct from stg_audit_returns.filed_by
-        and latest_filing.period_key = stg_audit_returns.period_key
+returns as materialized (
+    select return_register.* from return_register
+    join latest_filing on latest_filing.sheet = 'returns' and latest_filing.filed_by is not distinct from return_register.filed_by
+        and latest_filing.period_key = return_register.period_key
     where date_due between $period_start and $period_end
 ),
 
@@ -47,18 +60,18 @@ agencies as (
     select code, label from ref_codes where code_list = 'agency'
 ),
 
-graded_cases as (
+graded_cases as materialized (
     select cases.*, coalesce(grades.label, cases.grade) as grade_label, grades.code_group
     from cases left join grades on grades.code = cases.grade
 ),
 
-graded_returns as (
+graded_returns as materialized (
     select returns.*, coalesce(grades.label, returns.grade) as grade_label, grades.code_group
     from returns left join grades on grades.code = returns.grade
     where returns.grade is not null
 ),
 
-agency_returns as (
+agency_returns as materialized (
     select returns.*, coalesce(agencies.label, returns.agency) as agency_label,
         date_returned is not null and date_returned <= $period_end and date_returned <= date_due as on_time,
         (date_returned is not null and date_returned <= $period_end and date_returned > date_due)

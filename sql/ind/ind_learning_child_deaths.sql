@@ -9,15 +9,20 @@
 -- The four-year comparison (child_deaths_trend, breakdown 'year_area', values '2019-20: Sandwell') is drawn only
 -- for a window that is a whole financial year: the four years ending with it.
 
-with latest_report as (
-    -- The CDOP files each quarter it reports whole (its rows for an area and quarter): the latest filing to report
-    -- an area's quarter replaces earlier filings' rows for it, so a death re-categorised is never counted twice.
-    select area, quarter_start, max(period_key) as period_key from stg_child_deaths group by area, quarter_start
+with register as materialized (
+    select * from stg_child_deaths
 ),
 
-deaths as (
-    select stg_child_deaths.*, year(quarter_start) - (month(quarter_start) < 4)::integer as fy_start
-    from stg_child_deaths join latest_report using (area, quarter_start, period_key)
+latest_report as (
+    -- The CDOP files each quarter it reports whole (its rows for an area and quarter): the latest filing to report
+    -- an area's quarter replaces earlier filings' rows for it, so a death re-categorised is never counted twice.
+    select area, quarter_start, max(period_key) as period_key from register group by area, quarter_start
+),
+
+-- materialized: the register is read once, not once per count below
+deaths as materialized (
+    select register.*, year(quarter_start) - (month(quarter_start) < 4)::integer as fy_start
+    from register join latest_report using (area, quarter_start, period_key)
 ),
 
 areas as (
@@ -32,7 +37,7 @@ categories as (
     select code, label from ref_codes where code_list = 'ncmd_category'
 ),
 
-in_window as (
+in_window as materialized (
     select deaths.*, coalesce(areas.label, deaths.area) as area_label, areas.code_group = 'Partnership area' as local
     from deaths left join areas on areas.code = deaths.area
     where quarter_start between $period_start and $period_end
@@ -51,7 +56,7 @@ per_area as (
     group by reported_areas.area_label
 ),
 
-local_deaths as (
+local_deaths as materialized (
     select * from in_window where local
 ),
 
@@ -60,7 +65,7 @@ whole_year as (
         and $period_end = cast($period_start + interval 1 year - interval 1 day as date) as is_year
 ),
 
-trend_deaths as (
+trend_deaths as materialized (
     select deaths.*, coalesce(areas.label, deaths.area) as area_label,
         fy_start || '-' || lpad(cast((fy_start + 1) % 100 as varchar), 2, '0') as year_label
     from deaths left join areas on areas.code = deaths.area

@@ -8,29 +8,34 @@
 -- start, counted among reviews ratified in the period with a start date. Every date is judged against the period:
 -- a review ratified after the period's end was still in progress at it.
 
-with latest_filing as (
-    -- A register is filed whole each quarter: the latest filing from each agency replaces its earlier ones, so a row
-    -- taken out of the register leaves the figures too (stg_ alone would keep its last version).
-    select filed_by, max(period_key) as period_key from stg_reviews group by filed_by
+with register as materialized (
+    select * from stg_reviews
 ),
 
-reviews as (
-    select stg_reviews.* from stg_reviews
-    join latest_filing on latest_filing.filed_by is not distinct from stg_reviews.filed_by
-        and latest_filing.period_key = stg_reviews.period_key
+latest_filing as (
+    -- A register is filed whole each quarter: the latest filing from each agency replaces its earlier ones, so a row
+    -- taken out of the register leaves the figures too (stg_ alone would keep its last version).
+    select filed_by, max(period_key) as period_key from register group by filed_by
+),
+
+-- materialized: the register is read once, not once per count below
+reviews as materialized (
+    select register.* from register
+    join latest_filing on latest_filing.filed_by is not distinct from register.filed_by
+        and latest_filing.period_key = register.period_key
 ),
 
 decisions as (
     select code, label from ref_codes where code_list = 'review_decision'
 ),
 
-received as (
+received as materialized (
     select reviews.*, coalesce(decisions.label, reviews.decision) as decision_label
     from reviews left join decisions on decisions.code = reviews.decision
     where date_received between $period_start and $period_end
 ),
 
-rapid_reviews as (
+rapid_reviews as materialized (
     -- A date outside the calendar table has no working-day number: it counts as held, never as in time.
     select reviews.*, held.working_day_number - notified.working_day_number as working_days
     from reviews
@@ -39,13 +44,13 @@ rapid_reviews as (
     where rapid_review_date between $period_start and $period_end and notification_date is not null
 ),
 
-ratified as (
+ratified as materialized (
     select reviews.*, coalesce(decisions.label, reviews.decision) as decision_label
     from reviews left join decisions on decisions.code = reviews.decision
     where ratified_date between $period_start and $period_end
 ),
 
-in_progress as (
+in_progress as materialized (
     select *,
         case when $period_end <= review_start_date + interval 6 month then 'Within 6 months'
              else 'Beyond 6 months' end as timescale
