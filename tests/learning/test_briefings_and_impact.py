@@ -42,7 +42,8 @@ def registers(con):
         review("AB", decision="nfa", review_start_date=None),
     ])
     given(con, "stg_actions", [action("SD", 1, 1), action("SD", 1, 2, date_closed=D(2022, 11, 1), status="complete"),
-                               action("SD", 2, 1, due_date=D(2023, 6, 30)), action("MACFA-2023-01", 1, 1)])
+                               action("SD", 2, 1, due_date=D(2023, 6, 30)), action("MACFA-2023-01", 1, 1),
+                               action("ZZ-2022-01", 1, 1)])
     given(con, "stg_audits", [{"audit_reference": "MACFA-2023-01", "audit_type": "macfa", "title": HOSTILE,
                                "audit_date": D(2023, 2, 8), "themes": "transitions", "aim": "Young people at 18.",
                                "areas_for_development": "Referral at 16.", "good_practice": "Relationships."}])
@@ -149,3 +150,8 @@ def test_impact_shows_the_indicator_before_and_after_the_action_closed(con):
     assert public.rows[1]["Change"] == "not published (small numbers)"
     assert "SD recommendation 1 (Sandwell Children's Trust, closed 15 Aug 2022): re-referrals within 12 months 25.0% " \
            "(2022-23 Q1) before, 18.0% (2022-23 Q4) since: down 7.0 percentage points (better)." in internal.sentences
+
+
+def test_actions_naming_a_review_or_audit_in_neither_register_are_said(registers):
+    facts = LearningFacts(registers, YEAR, public=False)
+    assert facts.reviews.notes == ["Actions name a reference in neither the reviews register nor the audits: ZZ-2022-01."]

@@ -389,7 +389,6 @@ class ChildDeathFacts(Section):
             areas = [a for a in (c.label for c in reg.codes["cdop_area"].codes) if a in table.index]
             table = table.loc[areas, self.trend_years]
             table.loc[f"{self.cdop_area} total"] = table.sum()
-            self.trend_numbers = table
             self.trend_table = publish.table_counts(table, self.trend_years, protect,
                                                     total_row=f"{self.cdop_area} total")
             if self.area in table.index and len(self.trend_years) >= 2:

@@ -64,11 +64,6 @@ class Number:
     def zero(self) -> bool:
         return self.value == 0
 
-    @property
-    def none_or_text(self) -> str:
-        """'None' for a zero, as the report opens a sentence about nobody."""
-        return "None" if self.text == "0" else self.text
-
 
 def not_available(title: str = "") -> Number:
     return Number(None, words.NOT_AVAILABLE, available=False, title=title)
@@ -92,13 +87,12 @@ def percent(numerator, denominator, protect: bool, decimals: int = 0, title: str
     return Number(value, words.fmt(value, "percent", decimals), title=title)
 
 
-def table_counts(frame: pd.DataFrame, count_cols: list[str], protect: bool, total_row=None,
-                 total_col: str | None = None) -> pd.DataFrame:
+def table_counts(frame: pd.DataFrame, count_cols: list[str], protect: bool, total_row=None) -> pd.DataFrame:
     """A table of counts as it may be published: primary and secondary suppression when `protect` ('c')."""
     if protect:
-        done = sdc.suppress_counts(frame, count_cols, total_col, total_row=total_row)
-        return sdc.published_view(done, count_cols + ([total_col] if total_col else []))
+        done = sdc.suppress_counts(frame, count_cols, total_row=total_row)
+        return sdc.published_view(done, count_cols)
     out = frame.copy()
-    for col in count_cols + ([total_col] if total_col else []):
+    for col in count_cols:
         out[col] = [sdc.NOT_AVAILABLE if _missing(v) else f"{round(float(v)):,}" for v in out[col]]
     return out

@@ -28,33 +28,19 @@ def _sheet(table: str):
     return next(s for s in load_specs()[return_type].sheets if s.key == key)
 
 
-def as_last_filed(con: duckdb.DuckDBPyConnection, table: str, up_to: str | None = None) -> pd.DataFrame:
-    """A register's rows as last filed by each agency (filings up to partition key `up_to`, default all).
-
-    With `up_to` the rows come from the intake's raw table (every version), so an earlier quarter's register can be
-    read even after later ones were filed; without it, from the stg_ view, as the indicator SQL reads it.
-    """
+def as_last_filed(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """A register's rows as last filed by each agency: the same rule as the indicator SQL reads it."""
     sheet = _sheet(table)
     columns = [c.name for c in sheet.columns if c.stored]
     if not warehouse.table_exists(con, table):
         return pd.DataFrame(columns=["filed_by", "period_key", *columns])
-    if up_to is None:
-        source = f"select * from {table}"
-        params: list = []
-    else:
-        source = f"""select r.* from {sheet.raw_table} r join raw_files f using (file_id, period_key)
-                     where f.is_current and r.period_key <= ?"""
-        params = [up_to]
-    frame = con.execute(f"""
-        with rows as ({source}),
+    return con.execute(f"""
+        with rows as (select * from {table}),
         latest as (select filed_by, max(period_key) as period_key from rows group by filed_by)
         select rows.* from rows
         join latest on latest.filed_by is not distinct from rows.filed_by and latest.period_key = rows.period_key
         order by rows.source_row
-    """, params).df()
-    if up_to is not None:   # one version per natural key, as the stg_ view keeps: the latest filing's
-        frame = frame.drop_duplicates(list(sheet.natural_key), keep="last")
-    return frame.reset_index(drop=True)
+    """).df()
 
 
 def _dates(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -66,7 +52,7 @@ def _dates(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 @dataclass
 class Registers:
-    """Every learning register for one reading (a connection, optionally as at a partition key)."""
+    """Every learning register as last filed, read once from a connection."""
 
     reviews: pd.DataFrame
     actions: pd.DataFrame
@@ -76,8 +62,8 @@ class Registers:
     child_deaths: pd.DataFrame
 
     @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection, up_to: str | None = None) -> Registers:
-        return cls(**{name: _dates(as_last_filed(con, table, up_to), table) for name, table in TABLES.items()})
+    def read(cls, con: duckdb.DuckDBPyConnection) -> Registers:
+        return cls(**{name: _dates(as_last_filed(con, table), table) for name, table in TABLES.items()})
 
     @cached_property
     def codes(self) -> dict[str, CodeList]:
