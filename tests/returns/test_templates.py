@@ -12,7 +12,14 @@ from pipeline.lib.paths import PROJECT_ROOT
 from pipeline.lib.periods import Quarter
 from pipeline.lib.returns.intake import intake_quarter
 from pipeline.lib.returns.spec import load_code_lists, load_specs
-from pipeline.lib.returns.templates import dropdown_values, main, template_name, write_templates
+from pipeline.lib.returns.templates import (
+    DROP_DOWN_TYPES,
+    _list_name,
+    dropdown_values,
+    main,
+    template_name,
+    write_templates,
+)
 from tests.conftest import TEST_KEY
 
 COMMITTED = PROJECT_ROOT / "templates" / "returns"
@@ -80,10 +87,11 @@ def test_every_drop_down_value_reads_back_as_its_code():
 
 
 def _valid_value(column, code_lists):
-    if column.type in ("code", "measure"):
-        return dropdown_values(code_lists[column.codes or "measure"])[0]
+    if column.type in DROP_DOWN_TYPES:
+        return dropdown_values(code_lists[_list_name(column)])[0]
     return {"child_id": "SC1", "date": dt.datetime(2022, 10, 5), "datetime": dt.datetime(2022, 10, 5, 14, 30),
-            "integer": 1, "number": 1, "text": "Some text", "postcode": "B70 9LD", "worker": "A Worker"}[column.type]
+            "integer": 1, "number": 1, "text": "Some text", "postcode": "B70 9LD", "worker": "A Worker",
+            "reference": "SD", "free_text": "Some text", "quarter": "2022-23 Q3", "indicator": "rereferrals_pct"}[column.type]
 
 
 @pytest.mark.parametrize("return_type", sorted(SPECS))

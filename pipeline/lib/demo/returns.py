@@ -404,4 +404,9 @@ def quarter_workbooks(world, q: Quarter) -> list[WorkbookOut]:
                            shape["creators"]["multi_agency"],
                            [SheetOut(sheet.sheet_names[(q.index // 2) % 2], sheet,
                                      render(world, "multi_agency", sheet, records), titles)]))
+
+    # The learning and assurance registers (reviews, actions, audits, CDOP counts): pipeline/lib/demo/learning.py
+    from pipeline.lib.demo.learning import learning_workbooks  # here: it imports this module's SheetOut
+
+    out += learning_workbooks(q, ctx.seed, ctx.specs, ctx.codes)
     return out

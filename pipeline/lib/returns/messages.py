@@ -29,6 +29,15 @@ RULES: dict[str, tuple[str, str]] = {
     "unnamed_column": ("warning", "Column {value} has values{detail} but no heading, so they were not loaded. Give the column its heading from the template (a merged heading cell leaves the second column unnamed), or delete it."),
     "formula_no_value": ("error", "'{column}' holds the formula {value} but no saved result, so its value cannot be read. Open the file in Excel, let it calculate and save it (or paste the column as values), then send it again."),
     "duplicate_sheet": ("warning", "Sheet '{value}' also looks like {detail}; only the first such sheet was read, so its rows were not loaded. Put all the list's rows on one sheet and delete the copy."),
+    # the learning and assurance registers (reviews, actions, audits, child deaths)
+    "unknown_code_in_list": ("warning", "{detail} in '{column}' is not an accepted value and was left out; the other values in the cell were kept. Use the values in the template's drop-down or Guidance sheet, separated by ';'."),
+    "invalid_reference": ("error", "'{column}' does not hold a published case or audit reference{detail}. Use the reference the partnership publishes for the review or audit, never a child's name, initials beyond that reference, date of birth or case ID. The value is not shown here and was not stored."),
+    "identifying_text_masked": ("warning", "'{column}' held what looks like {detail}: it was masked before the row was stored. Take identifying details out of the register at source: it is shared across the partnership."),
+    "invalid_quarter": ("error", "'{value}' in '{column}' is not a financial quarter. Enter it as 2022-23 Q1 (Q1 is April to June) or as any date in the quarter."),
+    "unknown_indicator": ("warning", "'{value}' in '{column}' is not an indicator code of the catalogue, so no before-and-after figures can be shown for this row. Use a code from config/indicators.yaml (e.g. rereferrals_pct), or leave it blank; the rest of the row was loaded."),
+    "more_than_column": ("error", "{value} in '{column}' is more than {detail} on the same row: a part cannot be more than the whole. Check both counts."),
+    "blank_when_expected": ("warning", "'{column}' is blank but {detail}. Fill in '{column}'; until then the row is counted as not yet done (an action stays open)."),
+    "after_register_date": ("warning", "'{column}' ({value}) is after the end of the quarter this register was filed for ({detail}). A register is filed as it stood at the end of its quarter: check the date, or file the register under the later quarter."),
     "legacy_xls": ("info", "The file is an old .xls workbook; it was read, but please send .xlsx (Excel Workbook) next time."),
 }
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.lib.pseudonymise import postcode_district
+from pipeline.lib.returns.identifying import mask_identifying
 from pipeline.lib.returns.normalise import clean_text
 from pipeline.lib.returns.spec import CodeList, ColumnSpec
 
@@ -35,6 +36,8 @@ class Parsed:
     values: pd.Series
     errors: pd.Series                    # rule code per row, None where the cell is fine
     mappings: list[dict] = field(default_factory=list)   # {kind, from_value, to_value, rows}
+    details: pd.Series | None = None     # per row, words for the message (e.g. which codes were unknown)
+    shown: pd.Series | None = None       # per row, what an issue may show of the cell (never an identifying value)
 
 
 def as_arrow(raw: pd.Series) -> pa.Array:
@@ -273,9 +276,186 @@ def parse_postcodes(raw: pd.Series) -> Parsed:
                     "rows": int(values.notna().sum())}] if values.notna().any() else [])
 
 
+# ---- the learning and assurance registers' column types ------------------------------------------------------
+
+_LIST_SEPARATORS = re.compile(r"\s*[;|\n]\s*")
+
+
+def parse_multi_codes(raw: pd.Series, codes: CodeList) -> Parsed:
+    """Several codes in one cell ('Neglect; Domestic abuse'), stored as their codes joined by '; '.
+
+    Separators are ';', '|' or a new line; a piece that is not a code but splits on commas into codes is read
+    that way (and reported). An unknown piece is left out with a warning naming it: the rest of the cell, and
+    the row, still count.
+    """
+    u = Uniques(raw)
+    n = len(u)
+    stored = np.empty(n, dtype=object)
+    rules = np.empty(n, dtype=object)
+    details = np.empty(n, dtype=object)
+    comma_rows = 0
+    counts = u.counts()
+    for i, value in enumerate(u.values):
+        if is_excel_error(value):
+            rules[i] = "excel_error"
+            continue
+        found: list[str] = []
+        unknown: list[str] = []
+        for piece in (p.strip() for p in _LIST_SEPARATORS.split(str(value))):
+            if not piece:
+                continue
+            code = codes.match(piece)
+            if code is None and "," in piece:
+                parts = [codes.match(x.strip()) for x in piece.split(",") if x.strip()]
+                if parts and all(parts):
+                    found += [c for c in parts if c not in found]
+                    comma_rows += int(counts[i])
+                    continue
+            if code is None:
+                unknown.append(piece)
+            elif code not in found:
+                found.append(code)
+        stored[i] = "; ".join(found) if found else None
+        if unknown:
+            rules[i] = "unknown_code_in_list"
+            details[i] = ", ".join(f"'{x}'" for x in unknown)
+    mappings = []
+    if comma_rows:
+        mappings.append({"kind": f"codes:{codes.name}", "from_value": "codes separated by commas",
+                         "to_value": "read as separate codes", "rows": comma_rows})
+    return Parsed(u.take(stored).astype("string"), u.take(rules), mappings, details=u.take(details))
+
+
+_REFERENCE_CHILD_PREFIX = re.compile(r"(?i)^child\s+")
+_REFERENCE_SEPARATORS = re.compile(r"\s*[\s_/]\s*|\s*-\s*")
+
+
+def parse_references(raw: pd.Series, column: ColumnSpec) -> Parsed:
+    """A published case or audit reference, checked against the column's `pattern`.
+
+    Tolerant of a leading 'Child ' ('Child SD' is SD) and of spaces, slashes or underscores between its parts
+    ('RR 2022/03' is RR-2022-03), both reported. A value of any other shape (a name, initials with dots, a date
+    of birth, a case-management ID) is refused, and never shown in the feedback or stored: it may identify a child.
+    """
+    pattern = re.compile(column.pattern or r"^[A-Z][A-Z0-9\-]{0,19}$")
+    u = Uniques(raw)
+    n = len(u)
+    stored = np.empty(n, dtype=object)
+    rules = np.empty(n, dtype=object)
+    tidied_rows = 0
+    counts = u.counts()
+    for i, value in enumerate(u.values):
+        if is_excel_error(value):
+            rules[i] = "excel_error"
+            continue
+        text = clean_text(str(value))
+        tidy = _REFERENCE_SEPARATORS.sub("-", _REFERENCE_CHILD_PREFIX.sub("", text))
+        if pattern.fullmatch(tidy):
+            stored[i] = tidy
+            if tidy != text:
+                tidied_rows += int(counts[i])
+        else:
+            rules[i] = "invalid_reference"
+    mappings = []
+    if tidied_rows:
+        mappings.append({"kind": "reference_tidied", "from_value": "references with 'Child ', spaces or slashes",
+                         "to_value": "the reference alone, parts joined by '-'", "rows": tidied_rows})
+    shown = pd.Series(np.where(pd.isna(raw), None, "(not shown: it may identify a child)"), index=raw.index)
+    return Parsed(u.take(stored).astype("string"), u.take(rules), mappings, shown=shown)
+
+
+def parse_free_text(raw: pd.Series) -> Parsed:
+    """Agencies' words kept as text, with identifying details masked before anything is stored (warned)."""
+    base = parse_text(raw)
+    u = Uniques(base.values)
+    masked = np.empty(len(u), dtype=object)
+    rules = np.empty(len(u), dtype=object)
+    details = np.empty(len(u), dtype=object)
+    for i, value in enumerate(u.values):
+        text, kinds = mask_identifying(str(value))
+        masked[i] = text
+        if kinds:
+            rules[i] = "identifying_text_masked"
+            said = [f"{'an' if k[0] in 'aeiouNE' else 'a'} {k} (now [{k}])" for k in kinds]
+            details[i] = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    values = u.take(masked).astype("string")
+    errors = base.errors.where(base.errors.notna(), u.take(rules))
+    shown = values.map(lambda v: None if pd.isna(v) else (v if len(v) <= 200 else v[:197] + "..."))
+    shown = shown.where(base.errors != "excel_error", raw)   # an Excel error is shown as the error it is
+    return Parsed(values, errors, base.mappings, details=u.take(details), shown=shown)
+
+
+_QUARTER_FY_FIRST = re.compile(r"(?i)^(?:fy\s*)?(\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*[-,]?\s*q(?:uarter)?\s*([1-4])$")
+_QUARTER_Q_FIRST = re.compile(r"(?i)^q(?:uarter)?\s*([1-4])\s*[-,]?\s*(?:fy\s*)?(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")
+
+
+def quarter_start(fy_start_year: int, number: int) -> dt.date:
+    """First day of financial quarter `number` (Q1 = April-June) of the year starting in `fy_start_year`."""
+    return dt.date(fy_start_year + (number == 4), (3 * number) % 12 + 1, 1)
+
+
+def _quarter_of(text: str, today: dt.date) -> tuple[dt.date | None, str | None, dt.date | None]:
+    """(first day of the quarter, error rule, the date it was read from) for '2022-23 Q1', 'Q1 2022/23' or a date."""
+    s = text.strip()
+    for pattern, order in ((_QUARTER_FY_FIRST, (0, 1, 2)), (_QUARTER_Q_FIRST, (1, 2, 0))):
+        if m := pattern.match(s):
+            start, end, number = (m.group(k + 1) for k in order)
+            first = int(start)
+            if int(end[-2:]) != (first + 1) % 100:
+                return None, "invalid_quarter", None
+            day = quarter_start(first, int(number))
+            return (day, None, None) if day <= today else (None, "future_date", None)
+    value, rule, _ = parse_date_text(s)
+    if value is None:
+        return None, ("invalid_quarter" if rule == "invalid_date" else rule), None
+    day = value.date()
+    if day > today:
+        return None, "future_date", None
+    fy = day.year if day.month >= 4 else day.year - 1
+    return quarter_start(fy, (day.month - 4) % 12 // 3 + 1), None, day
+
+
+def parse_quarters(raw: pd.Series, today: dt.date) -> Parsed:
+    u = Uniques(raw)
+    values = np.full(len(u), np.datetime64("NaT"), dtype="datetime64[us]")
+    rules = np.empty(len(u), dtype=object)
+    moved = 0
+    counts = u.counts()
+    for i, text in enumerate(u.values):
+        if is_excel_error(text):
+            rules[i] = "excel_error"
+            continue
+        first, rules[i], read_from = _quarter_of(str(text), today)
+        if first is not None:
+            values[i] = np.datetime64(first, "us")
+            if read_from is not None and read_from != first:
+                moved += int(counts[i])   # a date inside the quarter: stored as the quarter's first day
+    mappings = [{"kind": "date_to_quarter", "from_value": "dates within a quarter",
+                 "to_value": "the quarter's first day", "rows": moved}] if moved else []
+    return Parsed(pd.Series(u.take(values, dtype="datetime64[us]", fill=np.datetime64("NaT")), index=raw.index),
+                  u.take(rules), mappings)
+
+
+def parse_indicators(raw: pd.Series, codes: CodeList) -> Parsed:
+    """An indicator code from the catalogue. An unknown one is a warning, not a lost row: the action still counts."""
+    parsed = parse_codes(raw, codes)
+    errors = parsed.errors.where(parsed.errors != "unknown_code", "unknown_indicator")
+    return Parsed(parsed.values, errors, parsed.mappings)
+
+
 def parse_column(raw: pd.Series, column: ColumnSpec, code_lists: dict[str, CodeList], today: dt.date) -> Parsed:
     if column.type in ("date", "datetime"):
-        return parse_dates(raw, column.type == "datetime", today)
+        return parse_dates(raw, column.type == "datetime", dt.date.max if column.future_allowed else today)
+    if column.type == "codes":
+        return parse_multi_codes(raw, code_lists[column.codes])
+    if column.type == "reference":
+        return parse_references(raw, column)
+    if column.type == "free_text":
+        return parse_free_text(raw)
+    if column.type == "quarter":
+        return parse_quarters(raw, today)
+    if column.type == "indicator":
+        return parse_indicators(raw, code_lists["indicator"])
     if column.type in ("integer", "number"):
         return parse_numbers(raw, column.type == "integer")
     if column.type in ("code", "measure"):

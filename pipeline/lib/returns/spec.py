@@ -11,7 +11,13 @@ from pipeline.lib.paths import CONFIG_DIR
 from pipeline.lib.returns.normalise import norm_code, norm_heading, strip_prefix
 from pipeline.lib.settings import read_yaml
 
-COLUMN_TYPES = {"child_id", "code", "date", "datetime", "integer", "number", "text", "postcode", "worker", "measure"}
+COLUMN_TYPES = {"child_id", "code", "date", "datetime", "integer", "number", "text", "postcode", "worker", "measure",
+                # learning and assurance registers (config/returns/reviews.yaml, actions, audits, child_deaths):
+                "codes",        # several codes of one list in a cell, 'Neglect; Domestic abuse'
+                "reference",    # a published case or audit reference ('SD', 'RR-2022-03'), shape checked by `pattern`
+                "free_text",    # kept as text, identifying details (postcode, NHS number, e-mail ...) masked first
+                "quarter",      # a financial quarter ('2022-23 Q1' or any date in it), stored as its first day
+                "indicator"}    # an indicator code of the catalogue (config/indicators.yaml); unknown codes warned
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,11 @@ class ColumnSpec:
     local: bool = False
     min: float | None = None
     max: float | None = None
+    pattern: str | None = None           # reference: the regular expression a value must match
+    example: str | None = None           # reference: an example shown in messages and the template guidance
+    future_allowed: bool = False         # date: a date after today is expected (a due date), not an error
+    at_most: str | None = None           # number: never more than this other column of the row (JARs <= deaths)
+    filled_when: dict | None = None      # {column: status, codes: [complete]}: should be filled when the other is
 
     @property
     def stored(self) -> bool:
@@ -148,6 +159,11 @@ def _column(raw: dict) -> ColumnSpec:
         local=bool(raw.get("local", False)),
         min=raw.get("min"),
         max=raw.get("max"),
+        pattern=raw.get("pattern"),
+        example=raw.get("example"),
+        future_allowed=bool(raw.get("future_allowed", False)),
+        at_most=raw.get("at_most"),
+        filled_when=raw.get("filled_when"),
     )
 
 
@@ -184,6 +200,7 @@ def load_code_lists(config_dir: Path = CONFIG_DIR) -> dict[str, CodeList]:
     raw = read_yaml(config_dir / "codes.yaml")
     lists = {name: CodeList.from_yaml(name, entries) for name, entries in raw.items()}
     lists["measure"] = measure_code_list(config_dir)
+    lists["indicator"] = indicator_code_list(config_dir)
     return lists
 
 
@@ -193,3 +210,18 @@ def measure_code_list(config_dir: Path = CONFIG_DIR) -> CodeList:
         rows = list(csv.DictReader(fh))
     entries = [{"code": r["measure_code"], "label": r["title"], "group": r["agency"]} for r in rows]
     return CodeList.from_yaml("measure", entries)
+
+
+def indicator_code_list(config_dir: Path = CONFIG_DIR) -> CodeList:
+    """The catalogue's indicator codes as a code list (an action names the indicator it is meant to move).
+
+    Shown as 'code: title' so the drop-down reads as words; the code part is what is matched and stored.
+    """
+    from pipeline.lib.indicators import load_catalogue  # here, not at the top: indicators imports this module
+
+    path = config_dir / "indicators.yaml"
+    if not path.exists():
+        return CodeList.from_yaml("indicator", [])
+    entries = [{"code": i.code, "label": i.title, "annex_a": f"{i.code}: {i.title}"}
+               for i in load_catalogue(path, config_dir / "partner_measures.csv")]
+    return CodeList.from_yaml("indicator", entries)

@@ -16,7 +16,8 @@ import duckdb
 from pipeline.lib.returns.spec import ReturnSpec, SheetSpec
 
 SQL_TYPES = {"child_id": "varchar", "code": "varchar", "measure": "varchar", "date": "date", "datetime": "timestamp",
-             "integer": "bigint", "number": "double", "text": "varchar", "postcode": "varchar"}
+             "integer": "bigint", "number": "double", "text": "varchar", "postcode": "varchar",
+             "codes": "varchar", "reference": "varchar", "free_text": "varchar", "quarter": "date", "indicator": "varchar"}
 
 LOG_TABLES = {
     "raw_files": """file_id varchar, period_key varchar, period_label varchar, relative_path varchar, file_name varchar,

@@ -38,9 +38,15 @@ TYPE_NOTES = {
     "text": "Text.",
     "postcode": "UK postcode, e.g. B70 9LD. Kept to its district (B70) on arrival.",
     "worker": "Text. Read but never stored: names of staff do not leave the agency's file.",
+    "codes": "Pick one from the drop-down, or type several separated by ';' (e.g. Neglect; Domestic abuse).",
+    "reference": "The published reference of the review or audit, in capitals. Never a child's name, initials beyond the published reference, date of birth or case ID.",
+    "free_text": "Text. Do not include names, addresses, postcodes, dates of birth, NHS numbers, case IDs, e-mail addresses or phone numbers: any found are masked on arrival.",
+    "quarter": "Financial quarter, e.g. 2022-23 Q1 (Q1 is April to June), or any date in the quarter.",
+    "indicator": "Optional: the code of the indicator this action is meant to move, e.g. rereferrals_pct (the codes are in config/indicators.yaml and the annual report's appendix); the report shows it before and after the action closed.",
 }
 TYPE_NAMES = {"child_id": "ID", "code": "code", "measure": "code", "date": "date", "datetime": "date and time",
-              "integer": "whole number", "number": "number", "text": "text", "postcode": "postcode", "worker": "text"}
+              "integer": "whole number", "number": "number", "text": "text", "postcode": "postcode", "worker": "text",
+              "codes": "codes", "reference": "reference", "free_text": "text", "quarter": "quarter", "indicator": "code"}
 
 
 def dropdown_values(codes: CodeList) -> list[str]:
@@ -48,20 +54,32 @@ def dropdown_values(codes: CodeList) -> list[str]:
     return [c.annex_a or c.label for c in codes.codes]
 
 
+# An indicator code gets no drop-down: the catalogue changes with every new indicator, and a template must depend
+# on its specification only (the Guidance sheet says where the codes are).
+DROP_DOWN_TYPES = ("code", "measure", "codes")
+
+
+def _list_name(column: ColumnSpec) -> str:
+    return {"measure": "measure", "indicator": "indicator"}.get(column.type) or column.codes
+
+
 def _code_list(column: ColumnSpec, code_lists: dict[str, CodeList]) -> CodeList | None:
-    if column.type == "code":
-        return code_lists[column.codes]
-    if column.type == "measure":
-        return code_lists["measure"]
+    if column.type in DROP_DOWN_TYPES:
+        return code_lists[_list_name(column)]
     return None
 
 
 def _validation(column: ColumnSpec, letter: str, code_ranges: dict[str, str]) -> DataValidation | None:
     rng = f"{letter}2:{letter}{ROWS + 1}"
     if column.type in ("code", "measure"):
-        dv = DataValidation(type="list", formula1=code_ranges[column.codes or "measure"], allow_blank=True,
+        dv = DataValidation(type="list", formula1=code_ranges[_list_name(column)], allow_blank=True,
                             showErrorMessage=True, errorStyle="warning", errorTitle=column.heading,
                             error="Pick a value from the list (see the Guidance sheet).")
+    elif column.type == "codes":
+        # Excel's list check takes one value; several are typed separated by ';', so typing is only informed.
+        dv = DataValidation(type="list", formula1=code_ranges[_list_name(column)], allow_blank=True,
+                            showErrorMessage=True, errorStyle="information", errorTitle=column.heading,
+                            error="Several values are fine: separate them with ';' (see the Guidance sheet).")
     elif column.type in ("date", "datetime"):
         dv = DataValidation(type="date", operator="between", formula1="DATE(1990,1,1)", formula2="DATE(2099,12,31)",
                             allow_blank=True, showErrorMessage=True, errorTitle=column.heading,
@@ -91,6 +109,14 @@ def guidance_rows(spec: ReturnSpec, code_lists: dict[str, CodeList]) -> list[lis
             if column.min is not None or column.max is not None:
                 notes.append("Range: " + ", ".join(b for b in (f"at least {column.min:g}" if column.min is not None else "",
                                                               f"at most {column.max:g}" if column.max is not None else "") if b) + ".")
+            if column.example:
+                notes.append(f"Example: {column.example}.")
+            if column.at_most:
+                notes.append(f"Never more than '{sheet.column(column.at_most).heading}' on the same row.")
+            if column.filled_when:
+                other = sheet.column(column.filled_when["column"])
+                said = ", ".join(code_lists[other.codes].label(str(c)) for c in column.filled_when["codes"])
+                notes.append(f"Fill in when '{other.heading}' is {said}.")
             if column.local:
                 notes.append("Local column: added by the partnership to the national return; optional.")
             if column.aliases:
@@ -118,7 +144,7 @@ def build_template(spec: ReturnSpec, code_lists: dict[str, CodeList]) -> Workboo
     wb.properties.title = f"{spec.title}: return template"
     wb.properties.created = wb.properties.modified = FIXED_TIME
 
-    used = list(dict.fromkeys(c.codes or "measure" for s in spec.sheets for c in s.columns if c.type in ("code", "measure")))
+    used = list(dict.fromkeys(_list_name(c) for s in spec.sheets for c in s.columns if c.type in DROP_DOWN_TYPES))
     data_sheets = [wb.create_sheet(sheet.sheet_names[0]) for sheet in spec.sheets]
 
     guidance = wb.create_sheet("Guidance")
@@ -149,7 +175,7 @@ def build_template(spec: ReturnSpec, code_lists: dict[str, CodeList]) -> Workboo
                 ws.column_dimensions[letter].number_format = "dd/mm/yyyy"
             elif column.type == "datetime":
                 ws.column_dimensions[letter].number_format = "dd/mm/yyyy hh:mm"
-            elif column.type == "child_id":
+            elif column.type in ("child_id", "reference", "quarter"):
                 ws.column_dimensions[letter].number_format = "@"   # text, so IDs never become 123.0
             dv = _validation(column, letter, code_ranges)
             if dv is not None:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.lib.returns.messages import describe
+from pipeline.lib.returns.messages import RULES, describe
 from pipeline.lib.returns.normalise import norm_heading
 from pipeline.lib.returns.parse import Uniques, parse_column
 from pipeline.lib.returns.reader import RawSheet
@@ -96,6 +96,11 @@ def in_period(frame: pd.DataFrame, spec: SheetSpec, start: dt.date, end: dt.date
     if period["rule"] == "any_date":
         hits = [frame[c].between(lo, hi).fillna(False) for c in period["dates"] if c in frame]
         return pd.concat(hits, axis=1).any(axis=1)
+    if period["rule"] == "register":
+        # A register (reviews, actions, audits) is filed as it stood at the quarter's end: every row up to then
+        # belongs, however old; only a date after the quarter's end does not.
+        late = [(frame[c] > hi).fillna(False) for c in period.get("dates", []) if c in frame]
+        return ~pd.concat(late, axis=1).any(axis=1) if late else pd.Series(True, index=frame.index)
     started = frame[period["start"]] <= hi
     end_col = frame.get(period["end"])
     still_open = end_col.isna() | (end_col >= lo) if end_col is not None else True
@@ -104,7 +109,8 @@ def in_period(frame: pd.DataFrame, spec: SheetSpec, start: dt.date, end: dt.date
 
 # Rules that name a cell's exact fault; a blank-or-range check on the same row adds nothing.
 _PRECISE = {"totals_row", "excel_error", "invalid_date", "impossible_date", "future_date", "not_a_number",
-            "not_whole_number", "unknown_code", "invalid_child_id", "invalid_postcode", "formula_no_value"}
+            "not_whole_number", "unknown_code", "invalid_child_id", "invalid_postcode", "formula_no_value",
+            "invalid_reference", "invalid_quarter"}
 
 
 def _totals_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -202,9 +208,21 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 detail = ""
                 if rule == "unknown_code":
                     detail = f" (e.g. {', '.join(code.annex_a or code.code for code in code_lists[c.codes or 'measure'].codes[:3])})"
-                shown = ["(child ID)"] * len(pos) if c.type == "child_id" else column_raw.iloc[pos].tolist()
-                issues += _issue(rows.to_numpy()[pos], c.heading, shown, rule, detail)
-                flag(pos, rule)
+                elif rule == "invalid_reference":
+                    detail = f" (e.g. {c.example})" if c.example else ""
+                if c.type == "child_id":
+                    shown = ["(child ID)"] * len(pos)
+                elif parsed.shown is not None:   # the column's parser says what may be shown (masked, or nothing)
+                    shown = parsed.shown.iloc[pos].tolist()
+                else:
+                    shown = column_raw.iloc[pos].tolist()
+                if parsed.details is not None:   # words that differ cell by cell (which codes were unknown)
+                    for r, v, d in zip(rows.to_numpy()[pos], shown, parsed.details.iloc[pos].tolist()):
+                        issues += _issue([r], c.heading, [v], rule, d or detail)
+                else:
+                    issues += _issue(rows.to_numpy()[pos], c.heading, shown, rule, detail)
+                if RULES[rule][0] == "error":   # a warning keeps the row (the cell is masked or left empty)
+                    flag(pos, rule)
     if raw.formulas_with_values:
         mappings.append({"kind": "formula_saved_result", "column_name": "", "from_value": "formula cells",
                          "to_value": "the result Excel saved with the file", "rows": raw.formulas_with_values})
@@ -251,6 +269,29 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 issue["message"] = issue["message"].replace("{start}", str(typed[start_col].iloc[p].date()))
             flag(pos, "end_before_start")
 
+    # A count that cannot be more than another on its row (joint agency responses, of the deaths notified).
+    for c in spec.columns:
+        if c.at_most and c.name in present and c.at_most in present:
+            over = (typed[c.name] > typed[c.at_most]).fillna(False).to_numpy(dtype=bool) & ~flagged(_PRECISE)
+            for p in np.flatnonzero(over):
+                other = spec.column(c.at_most)
+                issues += _issue([rows.iloc[p]], c.heading, [int(typed[c.name].iloc[p])], "more_than_column",
+                                 f"'{other.heading}' ({int(typed[c.at_most].iloc[p])})")
+                flag([p], "more_than_column")
+
+    # A cell that should be filled when another says so (a date closed for an action marked complete): warned.
+    for c in spec.columns:
+        rule = c.filled_when
+        if rule and c.name in present and rule["column"] in present:
+            other = spec.column(rule["column"])
+            wanted = typed[rule["column"]].isin([str(x) for x in rule["codes"]]).fillna(False).to_numpy(dtype=bool)
+            blank = typed[c.name].isna().to_numpy(dtype=bool)
+            labels = code_lists.get(other.codes)
+            for p in np.flatnonzero(wanted & blank & ~flagged()):
+                said = typed[rule["column"]].iloc[p]
+                issues += _issue([rows.iloc[p]], c.heading, [None], "blank_when_expected",
+                                 f"'{other.heading}' is '{labels.label(said) if labels else said}'")
+
     # Duplicates within the file on the natural key: keep the first, quarantine the repeats.
     key = [k for k in spec.natural_key if k in present]
     if key and len(key) == len(spec.natural_key) and n and not spec.key_repeats_allowed:
@@ -274,7 +315,15 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
             good[c.name] = pd.Series([None] * len(good), index=good.index, dtype="object")
     good["in_period"] = in_period(good, spec, *period) if len(good) else pd.Series(dtype=bool)
     outside = good.index[~good["in_period"].to_numpy(dtype=bool)]
-    if len(outside):
+    if len(outside) and spec.period["rule"] == "register":
+        # Name the date that is too late, and show it: 'Date Closed' (05/01/2023) after a Q3 register.
+        quarter = f"{period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}"
+        end = pd.Timestamp(period[1]) + pd.Timedelta(days=1)
+        for idx in outside:
+            late = next(c for c in spec.period["dates"] if c in good and pd.notna(good.at[idx, c]) and good.at[idx, c] >= end)
+            issues += _issue([good.at[idx, "source_row"]], spec.column(late).heading, [f"{good.at[idx, late]:%d/%m/%Y}"],
+                             "after_register_date", quarter)
+    elif len(outside):
         label = _period_label(spec)
         values = [f"{period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}"] * len(outside)
         issues += _issue(good.loc[outside, "source_row"], label, values, "outside_period", label)

@@ -1,0 +1,21 @@
+"""Fixtures for the learning tests: the indicator tests' in-memory DuckDB with the intake's tables and stg_ views."""
+
+import duckdb
+import pytest
+
+from tests.indicators.conftest import con  # noqa: F401  (the fixture, re-used)
+
+
+@pytest.fixture(scope="session")
+def learning_warehouse(tmp_path_factory):
+    """The demo's learning returns through the real intake and indicators, in a DuckDB file (read it read-only)."""
+    from tests.learning.demo_warehouse import build
+
+    return build(tmp_path_factory.mktemp("learning"))
+
+
+@pytest.fixture
+def wh(learning_warehouse):
+    connection = duckdb.connect(str(learning_warehouse), read_only=True)
+    yield connection
+    connection.close()
