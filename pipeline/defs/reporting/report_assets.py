@@ -33,12 +33,16 @@ def annual_report(context: dg.AssetExecutionContext, workspace: Workspace,
     with workspace.connect(read_only=True) as con:
         result = build.build(con, year, out_dir, public=public)
     text = (out_dir / "narrative.md").read_text(encoding="utf-8")
+    if result.images_reason:
+        context.log.warning(f"Report {year.label}: the figures' images were not drawn: {result.images_reason}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(out_dir)),
         "mode": "public" if public else "internal",
         "files": len(result.files),
         "figures": dg.MetadataValue.json(result.figures),
         "figures_not_available": dg.MetadataValue.json(result.not_available),
+        "images_skipped": dg.MetadataValue.json(result.images_skipped),
+        "images_reason": result.images_reason or "",
         "timings_s": dg.MetadataValue.json(result.timings),
         "preview": dg.MetadataValue.md(text[:2000]),
     })

@@ -10,7 +10,7 @@ CLI and the `annual_report` asset share it and tests call it directly.
 from __future__ import annotations
 
 import json
-import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline.lib import atomic
 from pipeline.lib.periods import FinancialYear
 from pipeline.lib.render import narrative
 from pipeline.lib.render.provenance import Provenance
@@ -33,6 +34,8 @@ class ReportSet:
     figures: list[str]
     not_available: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    images_skipped: list[str] = field(default_factory=list)   # figures/<name>.png|svg not written this run
+    images_reason: str | None = None                            # why (names the browser and what to do)
 
 
 def output_dir(data_output_dir: Path, year: FinancialYear, public: bool = True) -> Path:
@@ -68,30 +71,53 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
     missing = report_figures.not_available(data, figs)
     lap("figures built")
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig_dir = out_dir / "figures"
-    if fig_dir.exists():
-        shutil.rmtree(fig_dir)  # a figure that is no longer drawn must not linger from an earlier run
-    written = images.export(figs, fig_dir)
+    drawn = images.render(figs)
     lap("images (kaleido)")
+    timings["images_per_figure"] = round(drawn.seconds / len(figs), 3) if figs else 0.0
 
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic.clean_partials(out_dir)
     mark = "" if public else f"> {report_figures.INTERNAL_MARK}\n\n"
-    (out_dir / "narrative.md").write_text(mark + markdown, encoding="utf-8")
-    (out_dir / "narrative.html").write_text(html.from_markdown(sections, provenance, public), encoding="utf-8")
+    atomic.write_text(out_dir / "narrative.md", mark + markdown)
+    atomic.write_text(out_dir / "narrative.html", html.from_markdown(sections, provenance, public))
     workbook.write(figs, out_dir / "figures.xlsx", provenance, public)
     lap("workbook")
     used_codes = sorted({c for f in figs for c in f.codes} | {f.code for f in data.facts(public)})
     definitions = [(c, data.meta[c].title, data.meta[c].definition) for c in used_codes if c in data.meta]
     headings = dict(narrative.SECTIONS)
-    word.write(sections, headings, figs, written, definitions, provenance, out_dir / "data-section.docx", public)
+    word.write(sections, headings, figs, drawn.images, definitions, provenance, out_dir / "data-section.docx", public,
+               images_reason=drawn.reason)
     lap("word")
 
+    written = _write_images(out_dir / "figures", drawn)
     provenance["figures"] = [{"name": f.name, "title": f.title, "indicator_codes": f.codes, "alt": f.alt,
-                              "png": f"figures/{f.name}.png", "svg": f"figures/{f.name}.svg",
-                              "png_width_px": written[f.name]["width_px"], "png_height_px": written[f.name]["height_px"]}
+                              "png": f"figures/{f.name}.png" if f.name in written else None,
+                              "svg": f"figures/{f.name}.svg" if f.name in written else None,
+                              "png_width_px": drawn.images.get(f.name, {}).get("width_px"),
+                              "png_height_px": drawn.images.get(f.name, {}).get("height_px")}
                              for f in figs]
     provenance["figures_not_available"] = missing
+    provenance["images"] = {"drawn": len(written), "skipped": drawn.skipped, "reason": drawn.reason,
+                            "browser_tabs": drawn.tabs, "seconds": drawn.seconds}
     provenance["timings_s"] = timings
-    (out_dir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+    atomic.write_text(out_dir / "provenance.json", json.dumps(provenance, indent=2, default=str))
+    if drawn.reason:
+        print(f"Report {year.label}: everything written except the {len(drawn.skipped)} figures' images "
+              f"(figures/*.png, figures/*.svg): {drawn.reason}", file=sys.stderr)
     files = sorted(p for p in out_dir.rglob("*") if p.is_file())
-    return ReportSet(out_dir, files, [f.name for f in figs], missing, timings)
+    return ReportSet(out_dir, files, [f.name for f in figs], missing, timings, drawn.skipped, drawn.reason)
+
+
+def _write_images(fig_dir: Path, drawn: images.ImageSet) -> set[str]:
+    """figures/<name>.png|svg, each written atomically; then (and only then) the files of figures no longer
+    drawn are removed. When no image could be drawn, earlier images are removed too: they would show an
+    earlier run's numbers beside this run's text."""
+    for name, entry in drawn.images.items():
+        for fmt in images.FORMATS:
+            atomic.write_bytes(fig_dir / f"{name}.{fmt}", entry[fmt])
+    keep = {f"{name}.{fmt}" for name in drawn.images for fmt in images.FORMATS}
+    if fig_dir.exists():
+        for path in fig_dir.iterdir():
+            if path.is_file() and path.name not in keep:
+                path.unlink()
+    return set(drawn.images)

@@ -19,8 +19,8 @@ from pipeline.lib.render.figures import PALETTE, register_template
 from pipeline.lib.report import words
 from pipeline.lib.report.facts import Fact, Facts, YearData
 
-WIDTH = 1000          # layout pixels; exported at SCALE for print (2,500 px wide)
-SCALE = 2.5
+WIDTH = 1000          # layout pixels; exported at SCALE for print (2,000 px wide: 300 dpi at 16.9 cm)
+SCALE = 2.0
 INTERNAL_MARK = "INTERNAL - QPPA - not for publication"
 HEADER_FILL, HEADER_FONT, STRIPE = PALETTE[0], "white", "#f3f2f1"
 

@@ -8,12 +8,14 @@ the public/internal marking and the pipeline version in its header and footer.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
+from pipeline.lib import atomic
 from pipeline.lib.report.figures import INTERNAL_MARK, ReportFigure
 
 # Which figures follow which narrative section (figure name prefix -> section stem).
@@ -53,12 +55,15 @@ def _add_markdown(doc, markdown: str) -> None:
             doc.add_paragraph(_clean(line))
 
 
-def _add_figure(doc, f: ReportFigure, png: Path) -> None:
+def _add_figure(doc, f: ReportFigure, png: bytes | None, images_reason: str | None) -> None:
     doc.add_paragraph(_clean(f.title), style="Caption")
-    shape = doc.add_picture(str(png), width=Cm(16))
-    doc_pr = shape._inline.docPr
-    doc_pr.set("descr", _clean(f.alt))
-    doc_pr.set("title", _clean(f.title))
+    if png is None:
+        doc.add_paragraph(_clean(f"[Figure not drawn: {images_reason or 'no image'}] {f.alt}"))
+    else:
+        shape = doc.add_picture(io.BytesIO(png), width=Cm(16))
+        doc_pr = shape._inline.docPr
+        doc_pr.set("descr", _clean(f.alt))
+        doc_pr.set("title", _clean(f.title))
     note = doc.add_paragraph(_clean(f"Indicators: {', '.join(f.codes)}. Period: {f.period}."))
     note.runs[0].font.size = Pt(8)
     table = doc.add_table(rows=1, cols=len(f.data.columns))
@@ -71,7 +76,8 @@ def _add_figure(doc, f: ReportFigure, png: Path) -> None:
 
 
 def write(sections: dict[str, str], headings: dict[str, str], figures: list[ReportFigure], images: dict[str, dict],
-          definitions: list[tuple[str, str, str]], provenance: dict, path: Path, public: bool) -> Path:
+          definitions: list[tuple[str, str, str]], provenance: dict, path: Path, public: bool,
+          images_reason: str | None = None) -> Path:
     doc = Document()
     marking = "Public version: counts of 1 to 5 shown as c" if public else INTERNAL_MARK
     section = doc.sections[0]
@@ -94,8 +100,7 @@ def write(sections: dict[str, str], headings: dict[str, str], figures: list[Repo
     for stem, markdown in sections.items():
         _add_markdown(doc, markdown)
         for f in by_section.get(stem, []):
-            if f.name in images:
-                _add_figure(doc, f, images[f.name]["png"])
+            _add_figure(doc, f, images.get(f.name, {}).get("png"), images_reason)
 
     doc.add_page_break()
     doc.add_heading("Appendix: sources and definitions", level=1)
@@ -114,6 +119,6 @@ def write(sections: dict[str, str], headings: dict[str, str], figures: list[Repo
     for s in provenance["sources"]:
         for cell, key in zip(sources.add_row().cells, ["period_label", "relative_path", "sha256"]):
             cell.text = _clean(s.get(key) or "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
+    with atomic.atomic_path(path) as tmp:
+        doc.save(str(tmp))
     return path

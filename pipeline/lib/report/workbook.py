@@ -15,6 +15,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from pipeline.lib import atomic
 from pipeline.lib.report.figures import INTERNAL_MARK, ReportFigure
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -103,8 +104,8 @@ def write(figures: list[ReportFigure], path: Path, provenance: dict, public: boo
             neutralise(src.cell(row=r, column=i), s.get(key))
     for col, width in zip("ABCDEF", (14, 50, 68, 18, 28, 12)):
         src.column_dimensions[col].width = width
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic.atomic_path(path) as tmp:
+        wb.save(tmp)
     return path
 
 
