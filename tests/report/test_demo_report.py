@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.lib.render.narrative import SECTIONS
 from pipeline.lib.report.images import png_size
+from pipeline.lib.report.narrative import SECTIONS
 
 pytestmark = pytest.mark.e2e
 

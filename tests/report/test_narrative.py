@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.lib.render import narrative
-from pipeline.lib.report import words
+from pipeline.lib.report import narrative, words
 from pipeline.lib.report.facts import Fact, Facts, Meta
 from tests.report.conftest import YEAR
 

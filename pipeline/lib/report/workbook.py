@@ -87,7 +87,8 @@ def write(figures: list[ReportFigure], path: Path, provenance: dict, public: boo
         link.font = Font(color="0563C1", underline="single")
         neutralise(index.cell(row=row, column=2), f.title)
         index.cell(row=row, column=3, value=", ".join(f.codes))
-        index.cell(row=row, column=4, value=f"figures/{f.name}.png, figures/{f.name}.svg")
+        index.cell(row=row, column=4, value=f"figures/{f.name}.png, figures/{f.name}.svg" if f.drawn else
+                   ("a table in the Word draft" if f.kind == "table" else "data behind the text"))
         _figure_sheet(ws, f, provenance, mode, public)
     for col, width in zip("ABCD", (28, 70, 50, 50)):
         index.column_dimensions[col].width = width
