@@ -78,7 +78,7 @@ def with_status(frame: pd.DataFrame, status: str = "complete", coverage: str = "
     frame["missing_quarters"] = ""
     frame.loc[this_year, "missing_quarters"] = missing
     frame["sources"] = "annex_a:contacts"
-    frame["disclosure"] = frame["indicator_code"].map(disclosure or {}).fillna("children")
+    frame["disclosure"] = [(disclosure or {}).get(c, "children") for c in frame["indicator_code"]]
     return frame
 
 

@@ -102,7 +102,6 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
 
     drawn = images.render(charts)
     lap("images (kaleido)")
-    timings["images_per_figure"] = round(drawn.seconds / len(charts), 3) if charts else 0.0
 
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic.clean_partials(out_dir)
@@ -137,7 +136,8 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
                                  for f in figs if f.kind == report_figures.DATA]
     provenance["figures_not_available"] = missing
     provenance["images"] = {"drawn": len(written), "skipped": drawn.skipped, "reason": drawn.reason,
-                            "browser_tabs": drawn.tabs, "seconds": drawn.seconds}
+                            "browser_tabs": drawn.tabs, "seconds": drawn.seconds,
+                            "seconds_per_chart": round(drawn.seconds / len(charts), 2) if charts else 0.0}
     provenance["timings_s"] = timings
     atomic.write_text(out_dir / "provenance.json", json.dumps(provenance, indent=2, default=str))
     if drawn.reason:
