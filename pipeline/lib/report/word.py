@@ -114,8 +114,13 @@ def _add_markdown(doc, markdown: str) -> None:
             doc.add_paragraph(xml_text(line))
 
 
-def _add_chart(doc, f: ReportFigure, png: bytes | None, images_reason: str | None) -> None:
-    doc.add_paragraph(xml_text(f.title), style="Caption")
+def _caption(doc, text: str) -> None:
+    doc.add_paragraph(xml_text(text), style="Caption").paragraph_format.keep_with_next = True
+
+
+def _add_chart(doc, f: ReportFigure, png: bytes | None, images_reason: str | None, caption: bool = True) -> None:
+    if caption:
+        _caption(doc, f.title)
     if png is None:
         doc.add_paragraph(xml_text(f"[Figure not drawn: {images_reason or 'no image'}] {f.alt}"))
         return
@@ -126,7 +131,7 @@ def _add_chart(doc, f: ReportFigure, png: bytes | None, images_reason: str | Non
 
 
 def _add_table(doc, f: ReportFigure) -> None:
-    doc.add_paragraph(xml_text(f.title), style="Caption")
+    _caption(doc, f.title)
     table = doc.add_table(rows=1, cols=len(f.data.columns))
     table.style = "Light Grid Accent 1"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -135,10 +140,11 @@ def _add_table(doc, f: ReportFigure) -> None:
     for values in f.data.itertuples(index=False):
         for cell, value in zip(table.add_row().cells, values):
             cell.text = xml_text(value)
-    for row in table.rows:
+    for i, row in enumerate(table.rows):
         for cell in row.cells:
             for p in cell.paragraphs:
                 p.paragraph_format.space_after = Pt(0)
+                p.paragraph_format.keep_with_next = i < len(table.rows) - 1 and len(table.rows) <= 16
                 for r in p.runs:
                     r.font.size = Pt(9)
     doc.add_paragraph()
@@ -158,7 +164,7 @@ def write(sections: dict[str, str], headings: dict[str, str], figures: list[Repo
         by_section.setdefault(f.section, []).append(f)
     for f in by_section.pop("", []):   # the infographic comes first, before any section
         doc.add_heading(xml_text(f.title), level=1)
-        _add_chart(doc, f, images.get(f.name, {}).get("png"), images_reason)
+        _add_chart(doc, f, images.get(f.name, {}).get("png"), images_reason, caption=False)
     for stem, markdown in sections.items():
         _add_markdown(doc, markdown)
         for f in by_section.get(stem, []):
