@@ -66,8 +66,8 @@ def test_report_sentences(text, sentence):
 @pytest.mark.parametrize("sentence", [
     "there were on average 88 children missing each month",
     "91% of children in care had a single or multiple track plan of permanence at their first LAC review",
-    "The widest margin was captured from Hidden Men training, where 91.3% of attendees rated it 4 or 5 out of 5: "
-    "pre-session knowledge measures scored 23.91% and post-session 97.83%.",
+    ("The widest margin was captured from Hidden Men training, where 91.3% of attendees rated it 4 or 5 out of 5: "
+    "pre-session knowledge measures scored 23.91% and post-session 97.83%."),
     "new referrals were received by the LADO during 2022-23",
 ])
 def test_the_seeds_missing_content(text, sentence):

@@ -70,6 +70,15 @@ def test_a_partial_year_built_on_purpose_says_what_each_sentence_covers(tmp_path
     assert result.missing_quarters == [q.label for q in YEAR.quarters]
 
 
+def test_the_internal_version_of_a_partial_year_is_written_and_says_what_it_covers(tmp_path):
+    db = _q4_only_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(db), read_only=True) as con:
+        result = build.build(con, YEAR, tmp_path / "out", public=False)
+    text = (result.out_dir / "narrative.md").read_text()
+    assert "- " + Q4_ONLY + "7,762 contacts" in text or "- " + Q4_ONLY + "29,563 contacts" in text
+    assert "> Partial year" in text and "England average" not in text
+
+
 def test_a_whole_year_reads_as_before(tmp_path):
     db = build_warehouse(tmp_path / "w.duckdb", with_status(build_rows()))
     with duckdb.connect(str(db), read_only=True) as con:
