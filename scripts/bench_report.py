@@ -50,17 +50,17 @@ def main() -> int:
     year = FinancialYear.from_label(args.year)
     with warehouse.connect(db, read_only=True) as con:
         data = load_year(con, year)
-        figs = report_figures.build_all(data, public=True)
-        print(f"Report {year.label}: {len(figs)} figures, PNG at {report_figures.SCALE}x and SVG each")
+        figs = [f for f in report_figures.build_all(data, public=True) if f.drawn]
+        print(f"Report {year.label}: {len(figs)} charts, PNG at {report_figures.SCALE}x and SVG each")
         if not args.skip_old:
             old = one_at_a_time(figs)
-            print(f"  images one at a time (sync server):   {old:6.1f} s  ({old / len(figs):.2f} s a figure)")
+            print(f"  images one at a time (sync server):   {old:6.1f} s  ({old / len(figs):.2f} s a chart)")
         drawn = images.render(figs)
         if drawn.reason:
             print(f"  images in one batch: not drawn: {drawn.reason}")
             return 1
         print(f"  images in one batch ({drawn.tabs} tabs):        {drawn.seconds:6.1f} s  "
-              f"({drawn.seconds / len(figs):.2f} s a figure)")
+              f"({drawn.seconds / len(figs):.2f} s a chart)")
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
             result = build.build(con, year, Path(tmp) / year.label, public=True)
