@@ -205,3 +205,14 @@ def test_html_is_escaped(exports):
     page = (public.out_dir / "narrative.html").read_text()
     assert "A&amp;E Admittance of Young People" in page
     assert '<meta name="period" content="2022-23">' in page
+
+
+def test_a_definition_naming_a_code_is_printed_with_the_title_instead():
+    from pipeline.lib.report.build import without_codes
+    from pipeline.lib.report.facts import Meta
+
+    meta = {"eh_assessments_completed": Meta("eh_assessments_completed", "Early help assessments completed"),
+            "eh_list2_assessments_completed": Meta("eh_list2_assessments_completed", "Early help assessments (list 2)")}
+    text = "All services (measure eh_assessments_completed); list 2's own count is eh_list2_assessments_completed."
+    assert without_codes(text, meta) == ("All services (measure 'Early help assessments completed'); list 2's own "
+                                         "count is 'Early help assessments (list 2)'.")

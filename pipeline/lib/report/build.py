@@ -12,6 +12,7 @@ atomically. No Dagster here, so the CLI and the `annual_report` asset share it a
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -116,7 +117,7 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
     in_draft = [f for f in figs if f.drawn or f.kind == report_figures.TABLE]
     used_codes = list(dict.fromkeys([c for c in sorted(facts.used_in_text) if c in facts] +
                                     [c for f in in_draft for c in f.codes]))
-    definitions = [(c, data.meta[c].title, data.meta[c].definition) for c in used_codes
+    definitions = [(c, data.meta[c].title, without_codes(data.meta[c].definition, data.meta)) for c in used_codes
                    if c in data.meta and data.meta[c].definition]
     headings = dict(narrative.SECTIONS)
     word.write(sections, headings, figs, drawn.images, definitions, provenance, out_dir / "data-section.docx", public,
@@ -146,6 +147,16 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
     files = sorted(p for p in out_dir.rglob("*") if p.is_file())
     return ReportSet(out_dir, files, [f.name for f in charts], missing, timings, drawn.skipped, drawn.reason,
                      tables=[f.name for f in figs if f.kind == report_figures.TABLE], missing_quarters=gone)
+
+
+def without_codes(text: str, meta: dict) -> str:
+    """A definition as the draft prints it: any indicator code in it (the catalogue's definitions sometimes
+    name one) replaced by that indicator's title, so no internal code reaches the reader."""
+    codes = [c for c in meta if "_" in c and c in text]
+    if not codes:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(codes, key=len, reverse=True)) + r")\b")
+    return pattern.sub(lambda m: f"'{meta[m.group(1)].title}'", text)
 
 
 def _write_images(fig_dir: Path, drawn: images.ImageSet) -> set[str]:
