@@ -32,6 +32,16 @@ needs_seed_codes = pytest.mark.skipif(not all(c in META for c in SEED_CODES),
                                       reason=f"the indicator catalogue has not got {SEED_CODES} yet")
 
 
+def table(ws, cols: int) -> dict:
+    """A figure sheet's data rows (from row 8 to the first empty row): first column -> the others."""
+    out = {}
+    for r in ws.iter_rows(min_row=8, max_col=cols, values_only=True):
+        if not r[0]:
+            break
+        out[r[0]] = r[1:] if cols > 2 else r[1]
+    return out
+
+
 @pytest.fixture(scope="module")
 def report_dir(demo_run):
     return demo_run.data_dir / "output" / "report" / YEAR
@@ -110,13 +120,13 @@ def test_training_tables_in_the_workbook(report_dir):
 @needs_seed_codes
 def test_the_reports_own_tables_and_age_bands(report_dir):
     wb = openpyxl.load_workbook(report_dir / "figures.xlsx")
-    lado = {r[0]: r[1] for r in wb["lado_by_month"].iter_rows(min_row=8, max_col=2, values_only=True) if r[0]}
+    lado = table(wb["lado_by_month"], 2)
     assert len([m for m in lado if m != "Total"]) == 12 and lado["Total"] == 214
-    impact = {r[0]: r[1:3] for r in wb["training_impact"].iter_rows(min_row=8, max_col=3, values_only=True) if r[0]}
+    impact = table(wb["training_impact"], 3)
     assert impact["Hidden Men"] == (pytest.approx(0.2391), pytest.approx(0.9783))
-    ages = [r[0] for r in wb["cin_by_age_band"].iter_rows(min_row=8, max_col=1, values_only=True) if r[0]]
+    ages = list(table(wb["cin_by_age_band"], 2))
     assert ages[:4] == ["Unborn", "0-4", "5-11", "12-16"], ages   # the report's bands, by age
-    counts = {r[0]: r[1] for r in wb["cin_by_age_band"].iter_rows(min_row=8, max_col=2, values_only=True) if r[0]}
+    counts = table(wb["cin_by_age_band"], 2)
     assert counts["0-4"] == 175 and counts["5-11"] == 224
 
 
