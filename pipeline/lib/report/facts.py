@@ -30,6 +30,7 @@ from pipeline.lib import sdc, warehouse
 from pipeline.lib.indicators import load_catalogue
 from pipeline.lib.paths import CONFIG_DIR
 from pipeline.lib.periods import FinancialYear, Quarter
+from pipeline.lib.render.env import fmt_long_date
 from pipeline.lib.report import words
 from pipeline.lib.settings import read_yaml
 
@@ -215,13 +216,11 @@ class Fact:
             return f"in {_quarter_words(self.coverage)}"
         start, end = self.row.get("period_start"), self.row.get("period_end")
         if isinstance(start, (dt.date, pd.Timestamp)) and isinstance(end, (dt.date, pd.Timestamp)):
-            from pipeline.lib.render.env import fmt_long_date
-
-            return f"from {fmt_long_date(pd.Timestamp(start).date())} through to {fmt_long_date(pd.Timestamp(end).date())}"
-        fy = FinancialYear.from_label(self.year_label)
-        from pipeline.lib.render.env import fmt_long_date
-
-        return f"from {fmt_long_date(fy.start)} through to {fmt_long_date(fy.end)}"
+            start, end = pd.Timestamp(start).date(), pd.Timestamp(end).date()
+        else:
+            fy = FinancialYear.from_label(self.year_label)
+            start, end = fy.start, fy.end
+        return f"from {fmt_long_date(start)} through to {fmt_long_date(end)}"
 
     @property
     def protects_children(self) -> bool:
