@@ -39,6 +39,10 @@ class ImagesUnavailable(RuntimeError):
     """The figures' images cannot be drawn (no browser, a browser that will not start, kaleido failing)."""
 
 
+class _NotStarted(RuntimeError):
+    """The browser was found but did not open (whatever choreographer raised while opening it)."""
+
+
 @dataclass
 class ImageSet:
     """What the image step produced: name -> {'png': bytes, 'svg': bytes, 'width_px', 'height_px'}."""
@@ -79,7 +83,7 @@ def _explain(err: BaseException) -> str:
            "then build the report again.")
     if isinstance(err, ChromeNotFoundError):
         return f"no Chromium browser found ({browser}). {fix}"
-    if isinstance(err, BrowserFailedError):
+    if isinstance(err, (BrowserFailedError, _NotStarted)):
         return f"the browser ({browser}) closed as soon as it started. {fix}"
     if isinstance(err, BrowserClosedError):
         return f"the browser ({browser}) closed while drawing the figures. {fix}"
@@ -112,7 +116,7 @@ async def _render(jobs: list[tuple[str, str, dict, dict]], tabs: int) -> list[by
             # choreographer turns our timeout's cancellation into "closed immediately": say what happened.
             if time.perf_counter() - t0 >= START_TIMEOUT_S * 0.9:
                 raise TimeoutError(f"it did not open within {START_TIMEOUT_S:.0f} s") from err
-            raise
+            raise _NotStarted(f"{type(err).__name__}: {err}") from err
         tasks = [asyncio.ensure_future(k.calc_fig(spec, opts=opts)) for _, _, spec, opts in jobs]
         try:
             # The first failure ends the batch: a browser that has gone fails every render after it.
