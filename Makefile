@@ -54,9 +54,9 @@ dev: install
 run: install
 	@set -a; . ./.env; set +a; $(PY) -m pipeline.cli run $(YEARS)
 
-## The year's annual-report exports from the warehouse: make report YEAR=2022-23 [INTERNAL=1] [DATA_DIR=data/demo]
+## The year's annual-report exports from the warehouse: make report YEAR=2022-23 [INTERNAL=1] [PARTIAL=1] [DATA_DIR=data/demo]
 report: install
-	$(PY) -m pipeline.cli report $(YEAR) $(if $(INTERNAL),--internal) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+	$(PY) -m pipeline.cli report $(YEAR) $(if $(INTERNAL),--internal) $(if $(PARTIAL),--allow-partial) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 ## Blank return templates for agencies (drop-downs, guidance) into templates/returns/
 templates: install

@@ -114,8 +114,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     year = FinancialYear.from_label(args.year)
     out_dir = build.output_dir(data_dir / "output", year, public=not args.internal)
     started = time.perf_counter()
-    with warehouse.connect(db, read_only=True) as con:
-        result = build.build(con, year, out_dir, public=not args.internal)
+    try:
+        with warehouse.connect(db, read_only=True) as con:
+            result = build.build(con, year, out_dir, public=not args.internal, allow_partial=args.allow_partial)
+    except (build.PartialYear, build.NoYearFigures) as err:
+        print(err, file=sys.stderr)
+        return 2
     print(f"{'Internal (QPPA, not for publication)' if args.internal else 'Public'} report set for {year.label} "
           f"in {time.perf_counter() - started:.1f} s: {out_dir}")
     for f in result.files:
@@ -136,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--internal", action="store_true",
                         help="the QPPA's unsuppressed version, marked internal on every page (default: public)")
     report.add_argument("--data-dir", help="dataset folder holding warehouse.duckdb (default: $SAFEGUARDING_DATA_DIR or data)")
+    report.add_argument("--allow-partial", action="store_true",
+                        help="write the public report even if some quarter's returns are missing (each sentence says what it covers)")
     args = parser.parse_args(argv)
     return {"demo": cmd_demo, "run": cmd_run, "report": cmd_report}[args.command](args)
 

@@ -146,6 +146,12 @@ def test_children_in_care(lists):
     assert [external, internal, connected, parents] == [307, 134, 149, 86]  # 39:17:19:11:16 of 802
     assert in_year(c["cla_start_date"]).sum() == 162
     assert in_year(c["cla_end_date"]).sum() == 200
+    # "91% of them having a single or multiple track plan of permanence at their first LAC review": children
+    # who started in the year with a review since (one per child, the latest start), a plan recorded.
+    new = c[in_year(c["cla_start_date"]) & (dates(c["last_review_date"]) >= dates(c["cla_start_date"]))]
+    new = new.sort_values("cla_start_date").drop_duplicates("child_id", keep="last")
+    assert len(new) > 100
+    assert round(100 * new["permanence_plan"].notna().mean()) == 91
 
 
 def test_early_help(lists):

@@ -55,13 +55,31 @@ BREAKDOWNS = {
 QUARTERS = {"contacts_total": [7_496, 7_072, 7_233, 7_925]}
 QUARTER_PCT = {"contacts_met_eh_threshold_pct": [(2_338, 7_496), (2_330, 7_072), (2_060, 7_233), (1_872, 7_925)]}
 BENCH = {"rereferrals_pct": {"england": 21.5, "region_value": 19.1, "sn_mean": 20.4},
-         "cpp_rate_10k": {"england": 42.1, "region_value": None, "sn_mean": 52.6}}
+         "cpp_rate_10k": {"england": 42.1, "region_value": None, "sn_mean": 52.6},
+         # A count has DfE figures too (England's 403,090 children in need): never drawn against Sandwell's.
+         "cpp_at_end": {"england": 50_920, "region_value": 6_100, "sn_mean": 520}}
 
 
 def _row(code, ptype, label, q_key, breakdown, bvalue, num, den, value, unit):
     return {"indicator_code": code, "period_type": ptype, "period_label": label, "period_start": None, "period_end": None,
                 "quarter_key": q_key, "breakdown": breakdown, "breakdown_value": bvalue, "numerator": num, "denominator": den,
                 "value": value, "unit": unit, "population_year": None}
+
+
+def with_status(frame: pd.DataFrame, status: str = "complete", coverage: str = "", missing: str = "",
+                disclosure: dict[str, str] | None = None) -> pd.DataFrame:
+    """The contract's columns (docs/contracts.md): status, coverage, missing_quarters, sources, disclosure."""
+    frame = frame.copy()
+    this_year = (frame["period_type"] == "year") & (frame["period_label"] == YEAR.label)
+    frame["status"] = "complete"
+    frame.loc[this_year, "status"] = status
+    frame["coverage"] = ", ".join(q.label for q in YEAR.quarters)
+    frame.loc[this_year, "coverage"] = coverage or ", ".join(q.label for q in YEAR.quarters)
+    frame["missing_quarters"] = ""
+    frame.loc[this_year, "missing_quarters"] = missing
+    frame["sources"] = "annex_a:contacts"
+    frame["disclosure"] = [(disclosure or {}).get(c, "children") for c in frame["indicator_code"]]
+    return frame
 
 
 def build_rows(year_rows=YEAR_ROWS, prev_rows=PREV_ROWS, breakdowns=BREAKDOWNS) -> pd.DataFrame:

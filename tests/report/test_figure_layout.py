@@ -2,13 +2,14 @@
 
 import plotly.graph_objects as go
 
+from pipeline.lib.report import figures
 from pipeline.lib.report.figures import _finish, _wrap
 
 
-def test_a_long_source_note_wraps_and_the_figure_grows_to_hold_it():
-    codes = [f"indicator_code_number_{i}" for i in range(20)]
+def test_a_long_source_note_wraps_and_the_figure_grows_to_hold_it(monkeypatch):
     short = _finish(go.Figure(), "t", ["contacts_total"], "2022-23", True, 500)
-    long = _finish(go.Figure(), "t", codes, "2022-23", True, 500)
+    monkeypatch.setattr(figures, "partnership_name", lambda: "A partnership with a very long name " * 8)
+    long = _finish(go.Figure(), "t", ["contacts_total"], "2022-23", True, 500)
     note = long.layout.annotations[0]
     lines = note.text.count("<br>") + 1
     assert lines >= 3 and note.align == "left" and note.yanchor == "bottom"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.lib.render import narrative
-from pipeline.lib.report import words
+from pipeline.lib.report import narrative, words
 from pipeline.lib.report.facts import Fact, Facts, Meta
 from tests.report.conftest import YEAR
 
@@ -104,3 +103,26 @@ def test_nobody_in_a_group_reads_none_as_the_report_does():
     text = render("child_exploitation", low, medium, high)
     assert ("- None were assessed as 'low risk', 39 (78%) were assessed as 'medium risk' and 9 (18%) were assessed "
             "as 'high risk'.") in text
+
+
+def test_age_bands_come_in_order_of_age_and_unknown_last():
+    from pipeline.lib.report.facts import natural_order
+
+    dfe = ["10-15", "1-4", "Unknown", "5-9", "16+", "Under 1", "Unborn"]
+    assert natural_order(dfe, "age_band") == ["Unborn", "Under 1", "1-4", "5-9", "10-15", "16+", "Unknown"]
+    report = ["12-16", "5-11", "17+", "0-4", "Unborn"]
+    assert natural_order(report, "report_age_band") == ["Unborn", "0-4", "5-11", "12-16", "17+"]
+    # Other breakdowns keep their order (largest first), with 'Not known' last.
+    assert natural_order(["White", "Not known", "Mixed"], "ethnicity_group") == ["White", "Mixed", "Not known"]
+
+
+@pytest.mark.parametrize(("coverage", "words_"), [
+    ("2022-23 Q4", "the quarter received, January to March 2023"),
+    ("2022-23 Q1, 2022-23 Q2, 2022-23 Q3", "the three quarters received, April to December 2022"),
+    ("2022-23 Q3, 2022-23 Q4", "the two quarters received, October 2022 to March 2023"),
+    ("2022-23 Q1, 2022-23 Q2, 2022-23 Q4", "the three quarters received (2022-23 Q1, 2022-23 Q2, 2022-23 Q4)"),
+])
+def test_what_a_partial_value_covers(coverage, words_):
+    f = Fact(COUNT, {"numerator": 7, "value": 7, "status": "partial", "coverage": coverage}, YEAR.label)
+    assert f.partial and f.covers == f"In {words_}"
+    assert f.change_sentence == "" and f.vs_benchmarks == ""

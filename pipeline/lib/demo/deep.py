@@ -27,6 +27,7 @@ from pipeline.lib.demo.allocate import (
 from pipeline.lib.demo.children import band_dob_range, ethnicity_pools
 from pipeline.lib.demo.dates import DAY, add_wd, minus_months
 from pipeline.lib.demo.episodes import Episode, LongRule, build_stock
+from pipeline.lib.demo.returns import cla_review_before
 from pipeline.lib.demo.world import Ctx
 
 FAR = dt.date(2100, 1, 1)
@@ -549,6 +550,35 @@ def _postcode(ctx: Ctx, rng, inside: bool) -> tuple[str, str]:
     return f"{district} {unit}", la
 
 
+def _permanence_at_review(ctx: Ctx, deep: Deep, rng) -> None:
+    """'91% ... a plan of permanence at their first LAC review', exactly, as the indicator counts it.
+
+    Annex A list 8 holds the latest review and the current plan, so the indicator takes the children who started
+    to be looked after in the year and have had a review since (in the latest row the year's returns hold for
+    the episode; one per child, the latest start) and counts those with a plan recorded. Exactly
+    `permanence_at_review_pct` of them get one (`plan_recorded`); returns.py writes the plan only then.
+    """
+    for fy in ctx.years:
+        pct = ctx.year(fy)["children_in_care"].get("permanence_at_review_pct")
+        if pct is None:
+            continue
+        quarters = ctx.fy_quarters(fy)
+        start, end = quarters[0].start, quarters[-1].end
+        latest: dict[int, Episode] = {}
+        for e in deep.cla:
+            if not start <= e.start <= end:
+                continue
+            q = max((q for q in quarters if e.in_return(q)), key=lambda q: q.index)
+            if cla_review_before(e.start, e.end_known(q) or q.end) is None:
+                continue
+            if e.child not in latest or e.start > latest[e.child].start:
+                latest[e.child] = e
+        counted = sorted(latest.values(), key=lambda e: (e.start, e.child))
+        k = pct_count(pct, len(counted))
+        for e, flag in zip(counted, exact_labels(rng, {True: k, False: len(counted) - k})):
+            e.attrs["plan_recorded"] = flag
+
+
 def _cla_details(ctx: Ctx, deep: Deep) -> None:
     rng = ctx.rng("cla", "details")
     sh = ctx.shape["cla"]
@@ -608,6 +638,7 @@ def _cla_details(ctx: Ctx, deep: Deep) -> None:
             gap = 182 if under5 else 365
             day = day + dt.timedelta(days=gap + int(rng.integers(-40, 25)))
         e.attrs["health"] = dates
+    _permanence_at_review(ctx, deep, ctx.rng("cla", "permanence"))
     # Health assessment up to date: within 12 months before the year end, 6 months for a child under 5.
     fix_latest_within(rng, deep.cla, [ctx.fy_end(fy) for fy in ctx.years],
                       [ctx.year(fy)["children_in_care"]["health_assessment_up_to_date"] for fy in ctx.years],

@@ -242,7 +242,7 @@ def child_protection(world, q: Quarter, rng) -> list[dict]:
     return rows
 
 
-def _cla_reviews(start: dt.date, until: dt.date) -> dt.date | None:
+def cla_review_before(start: dt.date, until: dt.date) -> dt.date | None:
     """Statutory reviews: 20 working days after entry, 3 months after that, then every 6 months."""
     day = add_wd(start, 20)
     if day > until:
@@ -281,9 +281,11 @@ def children_in_care(world, q: Quarter, rng) -> list[dict]:
             **_child(world, e.child, q.end), "uasc": _yn(e.attrs["uasc"]), "cla_start_date": e.start,
             "category_of_need": e.attrs["need"], "second_period": _yn(e.attrs.get("second_period", False)),
             "legal_status_start_date": legal[-1][0], "legal_status": legal[-1][1],
-            "last_review_date": _cla_reviews(e.start, asof),
+            "last_review_date": cla_review_before(e.start, asof),
             "last_visit_date": _recent(rng, q, e.start, end, 1, 42),
-            "permanence_plan": e.attrs["permanence"] if (asof - e.start).days > 120 else None,
+            # A plan is recorded by about the second review; the year's new children exactly as targets.yaml says.
+            "permanence_plan": e.attrs["permanence"] if e.attrs.get("plan_recorded", (asof - e.start).days > 120)
+            else None,
             "last_iro_contact_date": _recent(rng, q, e.start, end, 5, 90),
             "last_health_assessment_date": health[-1] if health else None,
             "last_dental_check_date": dental,

@@ -23,6 +23,10 @@ def from_markdown(sections: dict[str, str], provenance: dict, public: bool) -> s
                 in_list = False
             if line.startswith("## "):
                 body.append(f"<h2>{escape(line[3:])}</h2>")
+            elif line.startswith("> "):
+                body.append(f'<p class="mark">{escape(line[2:])}</p>')
+            elif line.startswith("Note: "):
+                body.append(f'<p class="note">{escape(line)}</p>')
             elif line.strip():
                 body.append(f"<p>{escape(line)}</p>")
         if in_list:
@@ -37,7 +41,7 @@ def from_markdown(sections: dict[str, str], provenance: dict, public: bool) -> s
 {meta}
 <title>Data section {escape(provenance['period'])}</title>
 <style>body{{font-family:Arial,Helvetica,sans-serif;max-width:52em;margin:2em auto;line-height:1.5;color:#0b0c0c}}
-.mark{{font-weight:bold;color:{'#505a5f' if public else '#d4351c'}}}footer{{font-size:.85em;color:#505a5f}}</style>
+.mark{{font-weight:bold;color:{'#505a5f' if public else '#d4351c'}}}.note{{font-size:.9em;font-style:italic}}footer{{font-size:.85em;color:#505a5f}}</style>
 </head>
 <body>
 <p class="mark">{escape(marking)}</p>

@@ -15,6 +15,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from pipeline.lib import atomic
 from pipeline.lib.report.figures import INTERNAL_MARK, ReportFigure
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -86,7 +87,8 @@ def write(figures: list[ReportFigure], path: Path, provenance: dict, public: boo
         link.font = Font(color="0563C1", underline="single")
         neutralise(index.cell(row=row, column=2), f.title)
         index.cell(row=row, column=3, value=", ".join(f.codes))
-        index.cell(row=row, column=4, value=f"figures/{f.name}.png, figures/{f.name}.svg")
+        index.cell(row=row, column=4, value=f"figures/{f.name}.png, figures/{f.name}.svg" if f.drawn else
+                   ("a table in the Word draft" if f.kind == "table" else "data behind the text"))
         _figure_sheet(ws, f, provenance, mode, public)
     for col, width in zip("ABCD", (28, 70, 50, 50)):
         index.column_dimensions[col].width = width
@@ -103,8 +105,8 @@ def write(figures: list[ReportFigure], path: Path, provenance: dict, public: boo
             neutralise(src.cell(row=r, column=i), s.get(key))
     for col, width in zip("ABCDEF", (14, 50, 68, 18, 28, 12)):
         src.column_dimensions[col].width = width
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic.atomic_path(path) as tmp:
+        wb.save(tmp)
     return path
 
 

@@ -10,7 +10,10 @@ templates see:
 - `net(a, b)`: "(55 more ended than started)"; `public`: True unless the internal (QPPA) version is built.
 
 Words that depend on the numbers (above / below, an increase / a decrease) and suppressed values
-("fewer than 6") come from Python, so a template never does arithmetic.
+("fewer than 6") come from Python, so a template never does arithmetic. A value resting on part of the year
+says what it covers (the `line` macro puts `.covers` in front of the sentence). After each section come the
+notes on any figure it used that differs from the one the partnership published before
+(config/published_figures.yaml), as lines starting "Note:".
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("single_assessments", "Single Assessments"),
     ("cp_plans", "Child Protection Plans"),
     ("children_in_care", "Children in Care"),
+    ("lado", "Local Authority Designated Officer (LADO)"),
     ("private_fostering", "Private Fostering Arrangements"),
     ("ae", "A&E Admittance of Young People"),
     ("early_help", "Strengthening Families and Multi-Agency Early Help"),
@@ -58,8 +62,29 @@ def _environment(overrides: Path | None):
     return env
 
 
+def _by_course(facts: Facts, code: str) -> dict[str, float]:
+    fact = facts.fact(code)
+    if fact is None or not fact.available:
+        return {}
+    return {str(r["breakdown_value"]): float(r["value"]) for r in fact.breakdown_rows
+            if r.get("breakdown") == "course" and r.get("value") is not None and r["value"] == r["value"]}
+
+
+def training_impact(facts: Facts) -> dict:
+    """The course whose knowledge score rose most (the report: 'the widest margin ... Hidden Men')."""
+    pre, post = _by_course(facts, "training_pre_score"), _by_course(facts, "training_post_score")
+    rated = _by_course(facts, "training_rated_4_or_5_pct")
+    both = [c for c in pre if c in post]
+    if not both:
+        return {"widest": None}
+    course = max(both, key=lambda c: (post[c] - pre[c], c))
+    return {"widest": {"course": course, "pre": f"{pre[course]:.2f}%", "post": f"{post[course]:.2f}%",
+                       "rated": f"{rated[course]:.1f}%" if course in rated else ""}}
+
+
 def context(facts: Facts, year: FinancialYear, public: bool = True) -> dict:
-    return {"year": year, "ind": facts, "public": public, "net": lambda a, b: words.net_phrase(
+    return {"year": year, "ind": facts, "public": public, "training": training_impact(facts),
+            "net": lambda a, b: words.net_phrase(
         a.raw_numerator if a.raw_numerator is not None else a.raw_value,
         b.raw_numerator if b.raw_numerator is not None else b.raw_value) if a.available and b.available else ""}
 
@@ -68,16 +93,27 @@ def _tidy(text: str) -> str:
     # A sentence helper that has nothing to say ('' for no benchmark) leaves a double space behind.
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"(?<=\S)  +", " ", text)
+    text = re.sub(r"(?<=\S) +(?=[.,;])", "", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+NOTE = "Note: "
 
 
 def render_facts(facts: Facts, section: str, year: FinancialYear, overrides: Path | None = None,
                  public: bool = True) -> str:
     env = _environment(overrides)
-    return _tidy(env.get_template(f"narrative/{section}.md.j2").render(**context(facts, year, public)))
+    facts.used = []
+    text = _tidy(env.get_template(f"narrative/{section}.md.j2").render(**context(facts, year, public)))
+    facts.used_in_text.update(facts.used)
+    notes = [n for code in facts.used for n in getattr(facts[code], "difference_notes", [])]
+    if notes:
+        text += "\n" + "".join(f"{NOTE}{n}\n" for n in dict.fromkeys(notes))
+    return text
 
 
-def render_all(data: YearData, public: bool = True, overrides: Path | None = None) -> dict[str, str]:
-    """Section stem -> its markdown, in the report's order."""
-    facts = data.facts(public=public)
+def render_all(data: YearData, public: bool = True, overrides: Path | None = None,
+               facts: Facts | None = None) -> dict[str, str]:
+    """Section stem -> its markdown, in the report's order (`facts.used_in_text` then holds every code read)."""
+    facts = facts or data.facts(public=public)
     return {stem: render_facts(facts, stem, data.year, overrides, public) for stem, _ in SECTIONS}
