@@ -19,7 +19,8 @@ from pipeline.defs.returns.assets import quarterly_returns
 from tests.conftest import TEST_KEY, headings, write_workbook
 
 DT = dt.datetime
-CHECKS = [checks.percentages_within_0_and_100, checks.denominators_positive,
+CHECKS = [checks.no_value_without_a_return, checks.every_indicator_has_a_headline_row,
+          checks.percentages_within_0_and_100, checks.denominators_positive,
           checks.one_row_per_indicator_period_and_breakdown, checks.one_row_per_indicator_and_period,
           checks.rag_always_has_words, checks.reconciliation_within_tolerance]
 
