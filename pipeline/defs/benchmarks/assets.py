@@ -89,9 +89,10 @@ def _year_label(time_period: int | None) -> str:
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """A plain markdown table (no tabulate dependency)."""
+    """A plain markdown table (no tabulate dependency), numbers rounded for reading (no 83.72999999999999)."""
     if frame.empty:
         return "(none)"
+    frame = frame.round(2)
     cells = frame.astype(object).where(frame.notna(), "")
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
              "|" + "---|" * len(frame.columns)]
