@@ -29,6 +29,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -179,11 +180,20 @@ def sources_of(sql_name: str, sql_dir: Path = IND_SQL_DIR) -> tuple[str, ...]:
 
 
 def partner_measures(path: Path = PARTNER_MEASURES_FILE) -> pd.DataFrame:
-    """config/partner_measures.csv as a frame; `aggregation` is sum (over the period) or latest (at its end)."""
+    """config/partner_measures.csv as a frame; `aggregation` is sum (over the period) or latest (at its end),
+    `disclosure` children (default) or none, `breakdown` month (a row per month, e.g. the LADO's table) or empty."""
     frame = pd.read_csv(path, dtype=str).fillna("")
-    bad = frame[~frame["aggregation"].isin(["sum", "latest"])]
+    for column, allowed in (("aggregation", ["sum", "latest"]), ("disclosure", ["", *DISCLOSURES]),
+                            ("breakdown", ["", "month"])):
+        if column not in frame:
+            frame[column] = ""
+        bad = frame[~frame[column].isin(allowed)]
+        if len(bad):
+            raise ValueError(f"{path.name}: {column} must be one of {sorted(a for a in allowed if a)} "
+                             f"(or empty where allowed): {', '.join(bad['measure_code'])}")
+    bad = frame[(frame["breakdown"] == "month") & (frame["aggregation"] != "sum")]
     if len(bad):
-        raise ValueError(f"{path.name}: aggregation must be sum or latest: {', '.join(bad['measure_code'])}")
+        raise ValueError(f"{path.name}: a month breakdown needs aggregation sum: {', '.join(bad['measure_code'])}")
     return frame
 
 
@@ -269,7 +279,7 @@ def load_working_days(con: duckdb.DuckDBPyConnection) -> None:
 def load_partner_tables(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indicator, ...] | None = None) -> None:
     """ref_partner_measures (the CSV) and ref_partner_ratios (catalogue entries dividing two measures)."""
     catalogue = catalogue or load_catalogue()
-    measures = partner_measures()[["measure_code", "agency", "title", "unit", "aggregation", "polarity"]]
+    measures = partner_measures()[["measure_code", "agency", "title", "unit", "aggregation", "polarity", "breakdown"]]
     ratios = pd.DataFrame([{"indicator_code": i.code, "numerator_measure": i.partner_numerator,
                             "denominator_measure": i.partner_denominator}
                            for i in catalogue if i.partner_numerator],
@@ -300,8 +310,32 @@ def load_catalogue_table(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indica
         con.unregister("_catalogue")
 
 
+def report_age_bands(path: Path = CONFIG_DIR / "indicators.yaml") -> pd.DataFrame:
+    """config/indicators.yaml report_age_bands: the report's own age bands (whole years, `to` null = and over)."""
+    bands = read_yaml(path).get("report_age_bands") or []
+    rows = [{"label": str(b["label"]), "age_from": int(b["from"]),
+             "age_to": None if b.get("to") is None else int(b["to"]), "band_order": n}
+            for n, b in enumerate(bands, start=1)]
+    frame = pd.DataFrame(rows, columns=["label", "age_from", "age_to", "band_order"]).astype({"age_to": "Int64"})
+    for a, b in pairwise(rows):
+        if a["age_to"] is None or b["age_from"] != a["age_to"] + 1:
+            raise ValueError(f"config/indicators.yaml report_age_bands: {a['label']} and {b['label']} must meet "
+                             "(each band starts the year after the one before ends)")
+    return frame
+
+
+def load_age_bands(con: duckdb.DuckDBPyConnection) -> None:
+    """ref_age_bands: the report's own age bands, read by the report_age_band macro."""
+    con.register("_bands", report_age_bands())
+    try:
+        con.execute("create or replace table ref_age_bands as select * from _bands")
+    finally:
+        con.unregister("_bands")
+
+
 def load_reference_tables(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indicator, ...] | None = None) -> None:
     """Every ref_ table and macro the indicator SQL reads."""
+    load_age_bands(con)
     con.execute((SQL_DIR / "ind" / "macros.sql").read_text(encoding="utf-8"))
     load_code_table(con)
     load_working_days(con)
@@ -378,10 +412,14 @@ def partner_measure_quarters(con: duckdb.DuckDBPyConnection) -> dict[str, set[st
 
 
 def needed_quarters(counting_rule: str, start: dt.date, end: dt.date) -> list[Quarter]:
-    """The quarters whose returns a window's value needs: all of them for a flow, the last for a snapshot."""
+    """The quarters whose returns a window's value needs: all of them for a flow, the last for a snapshot, the
+    four ending at the window's end for a 12-month measure (rolling_12_months)."""
     last = Quarter.containing(end)
     if counting_rule == "open_at_period_end":
         return [last]
+    if counting_rule == "rolling_12_months":
+        # always the 12 months to the window's end, whatever the window: the four quarters ending there
+        return quarters_between(Quarter(last.fy_start - 1, last.number).next(), last)
     return quarters_between(Quarter.containing(start), last)
 
 

@@ -313,7 +313,8 @@ def test_a_new_measure_in_the_csv_needs_no_code(tmp_path, con):
     catalogue = indicators.load_catalogue(partner_file=csv)
     new = {i.code: i for i in catalogue}["school_exclusions"]
     assert (new.sql, new.unit, new.polarity, new.counting_rule) == ("ind_partners", "count", "lower_is_better", "in_period")
-    con.execute("insert into ref_partner_measures values ('school_exclusions', 'Education', 'Exclusions', 'count', 'sum', 'lower_is_better')")
+    con.execute("insert into ref_partner_measures values ('school_exclusions', 'Education', 'Exclusions', 'count', 'sum', "
+                "'lower_is_better', '')")
     given(con, "stg_partner_measures", [{"agency": "Education", "measure_code": "school_exclusions",
                                          "period_start": D(2022, 4, 1), "value": 3}])
     assert totals(con, "ind_partners")["school_exclusions"] == (3, None)
