@@ -353,11 +353,12 @@ def load_code_table(con: duckdb.DuckDBPyConnection) -> None:
 
 def population(con: duckdb.DuckDBPyConnection, ons_code: str, year: FinancialYear) -> tuple[float | None, int | None]:
     """0-17 population used for a financial year's rates: mid-year before the 31 March, else the latest published."""
-    row = con.execute("""
+    # fetchall, not fetchone: DuckDB keeps a half-read result open and refuses the next registration
+    rows = con.execute("""
         select population_0_17, mid_year from ref_population
         where ons_code = ? and mid_year <= ? order by mid_year desc limit 1
-    """, [ons_code, year.start_year]).fetchone()
-    return (float(row[0]), int(row[1])) if row else (None, None)
+    """, [ons_code, year.start_year]).fetchall()
+    return (float(rows[0][0]), int(rows[0][1])) if rows else (None, None)
 
 
 def windows(quarter: Quarter) -> list[tuple[str, str, dt.date, dt.date]]:
