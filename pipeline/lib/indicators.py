@@ -525,6 +525,28 @@ def compute_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, ons_code: 
     received, partner_quarters = received_lists(con), partner_measure_quarters(con)
     covers = {(i.code, w[0]): coverage(i, w[2], w[3], received, partner_quarters)
               for i in catalogue for w in windows(quarter)}
+    values = pd.concat(_compute_windows(con, quarter, catalogue, covers, limit), ignore_index=True)
+    values["unit"] = values["indicator_code"].map(lambda c: by_code[c].unit)
+    values["numerator"] = pd.to_numeric(values["numerator"], errors="coerce").astype("float64")
+    values["denominator"] = pd.to_numeric(values["denominator"], errors="coerce").astype("float64")
+    cov = [covers[(c, t)] for c, t in zip(values["indicator_code"], values["period_type"], strict=True)]
+    values["status"] = [c.status for c in cov]
+    values["coverage"] = [c.coverage for c in cov]
+    values["missing_quarters"] = [c.missing_quarters for c in cov]
+    values["sources"] = values["indicator_code"].map(lambda c: ", ".join(by_code[c].sources))
+    values["disclosure"] = values["indicator_code"].map(lambda c: by_code[c].disclosure)
+    # a rate's denominator is the population, and only where there is something to divide
+    rate = (values["unit"] == "rate_per_10k") & (values["status"] != NOT_RECEIVED)
+    values.loc[rate, "denominator"] = pop
+    values["population_year"] = pop_year if pop is not None else None
+    values["value"] = _value(values)
+    return values[VALUE_COLUMNS]
+
+
+def _compute_windows(con: duckdb.DuckDBPyConnection, quarter: Quarter, catalogue: tuple[Indicator, ...],
+                     covers: dict, limit: int) -> list[pd.DataFrame]:
+    """Every SQL file over every window of the quarter, with a total row for each of its indicators."""
+    by_code = {i.code: i for i in catalogue}
     frames = []
     for sql_name in sorted({i.sql for i in catalogue}):
         # keep an indicator's rows from its own SQL file only (a partner measure may share a code)
@@ -542,25 +564,9 @@ def compute_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, ons_code: 
                        "denominator": None} for c in own_codes if c not in have_total]
             if absent:
                 rows = pd.concat([rows, pd.DataFrame(absent)], ignore_index=True) if len(rows) else pd.DataFrame(absent)
-            rows = rows.assign(period_type=period_type, period_label=label, period_start=start, period_end=end,
-                               quarter_key=quarter.partition_key)
-            frames.append(rows)
-    values = pd.concat(frames, ignore_index=True)
-    values["unit"] = values["indicator_code"].map(lambda c: by_code[c].unit)
-    values["numerator"] = pd.to_numeric(values["numerator"], errors="coerce").astype("float64")
-    values["denominator"] = pd.to_numeric(values["denominator"], errors="coerce").astype("float64")
-    cov = [covers[(c, t)] for c, t in zip(values["indicator_code"], values["period_type"], strict=True)]
-    values["status"] = [c.status for c in cov]
-    values["coverage"] = [c.coverage for c in cov]
-    values["missing_quarters"] = [c.missing_quarters for c in cov]
-    values["sources"] = values["indicator_code"].map(lambda c: ", ".join(by_code[c].sources))
-    values["disclosure"] = values["indicator_code"].map(lambda c: by_code[c].disclosure)
-    # a rate's denominator is the population, and only where there is something to divide
-    rate = (values["unit"] == "rate_per_10k") & (values["status"] != NOT_RECEIVED)
-    values.loc[rate, "denominator"] = pop
-    values["population_year"] = pop_year if pop is not None else None
-    values["value"] = _value(values)
-    return values[VALUE_COLUMNS]
+            frames.append(rows.assign(period_type=period_type, period_label=label, period_start=start,
+                                      period_end=end, quarter_key=quarter.partition_key))
+    return frames
 
 
 def _value(values: pd.DataFrame) -> pd.Series:
