@@ -53,8 +53,8 @@ def bm_published(workspace: Workspace) -> dg.MaterializeResult:
 
 @dg.asset(group_name="benchmarks", pool="duckdb_writer", kinds={"duckdb"}, deps=[bm_published])
 def bm_comparators(workspace: Workspace) -> dg.MaterializeResult:
-    """Sandwell beside England, the West Midlands and its ten statistical neighbours for every year DfE has
-    published, with its national rank and quartile, worked out the way DfE's LAIT does (newest release wins).
+    """The partnership's local authority beside England, its region and its ten statistical neighbours for every
+    year DfE has published, with its national rank and quartile, worked out the way DfE's LAIT does (newest release wins).
 
     Reads bm_published and ref_statistical_neighbours; the local authority, region and neighbour model come from
     config/partnership.yaml. Table bm_comparators: one row per indicator x year.
