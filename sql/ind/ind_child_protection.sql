@@ -12,7 +12,8 @@
 --   * visits in timescale = sum of visits within 20 working days / sum of visits, over the period's returns;
 --   * reviews in timescale = of the plans open at the end that had been open 3 months or more, those whose
 --     latest review conference was within the 6 months before the period end (reviews at most 6-monthly);
---   * age at the period end in DfE bands, and in the report's own bands (config report_age_bands); unborn = DOB after the period end, or gender U with no DOB;
+--   * age at the period end in DfE bands, and in the report's own bands (config report_age_bands);
+--     unborn = DOB after the period end, or gender U with no DOB;
 --     disability Unknown is kept out of the Yes/No denominator.
 
 with plans as (

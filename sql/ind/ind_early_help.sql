@@ -11,7 +11,8 @@
 --     completed (the family plan, and so TAF meetings, follow the assessment), the last Team Around the Family
 --     meeting in the 12 weeks (84 days) / last visit in the 14 days up to the period end;
 --   * success = closed in the period with outcomes achieved, of those closed with the outcome recorded;
---   * age at the period end in DfE bands, and in the report's own bands (config report_age_bands); unborn = DOB after the period end, or gender U with no DOB.
+--   * age at the period end in DfE bands, and in the report's own bands (config report_age_bands);
+--     unborn = DOB after the period end, or gender U with no DOB.
 
 with episodes as (
     select * from stg_early_help
