@@ -193,3 +193,19 @@ def test_a_share_breakdown_keeps_its_total_as_denominator():
     kept = indicators.limit_categories(rows, by_code, 3)
     other = kept[kept.breakdown_value.str.startswith("All other")].iloc[0]
     assert (other.breakdown_value, other.numerator, other.denominator) == ("All other sources (2)", 3, 15)
+
+
+def test_a_million_row_elearning_sheet_stays_one_small_breakdown(con):
+    """Issue 10: a 1,000,000-row e-learning sheet, every row its own module, gives limit + 1 module rows."""
+    con.execute("create table ref_population (ons_code varchar, mid_year integer, population_0_17 bigint)")
+    given(con, "stg_elearning", [{"module": "seed", "completion_month": D(2023, 1, 1), "completions": 1}])
+    con.execute("""insert into raw_elearning (file_id, period_key, source_row, module, completion_month, completions)
+                   select 'return.xlsx:2022-23-Q4', '2022-23-Q4', i + 3, 'Module ' || i, date '2023-02-01', 1 + i % 7
+                   from range(1000000) as t(i)""")
+    values = indicators.compute_quarter(con, Quarter(2022, 4), ONS)
+    modules = values[values.indicator_code == "elearning_completions"]
+    per_window = modules[modules.breakdown == "module"].groupby("period_type").size().to_dict()
+    assert per_window == {"quarter": 31, "rolling_12m": 31, "year": 31}          # the default limit, 30, + 1
+    assert len(values) < 2_000
+    quarter = modules[modules.period_type == "quarter"]
+    assert quarter[quarter.breakdown == "module"].numerator.sum() == quarter[quarter.breakdown == "total"].numerator.iloc[0]
