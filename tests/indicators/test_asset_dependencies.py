@@ -53,3 +53,16 @@ def test_a_table_read_without_its_dependency_is_caught():
     # mart_comparison's dependencies cannot build what mart_reconciliation reads (the returns)
     assert missing_dependencies(mart_comparison, [("mart", "mart_reconciliation")]) == {"quarterly_returns",
                                                                                       "mart_comparison"}
+
+
+def test_every_indicator_check_and_asset_says_what_it_is_for():
+    from pipeline.defs.indicators import checks
+
+    specs = [spec for value in vars(checks).values() if isinstance(value, dg.AssetChecksDefinition)
+             for spec in value.check_specs]
+    assert len(specs) >= 8
+    for spec in specs:
+        assert len(spec.description or "") > 60, spec.name
+    for asset in (ind_values, mart_comparison, mart_reconciliation):
+        description = asset.get_asset_spec().description or ""
+        assert "Reads" in description and "Table" in description, asset.key
