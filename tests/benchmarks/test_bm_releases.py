@@ -26,6 +26,7 @@ SHARED_2024 = next((root / "shared" / "reference" / "dfe-releases" / "2024"
 # indicator -> (file prefix, the 2024 release's value column, its filter column and label)
 MEASURES_2024 = {
     "referrals_total": ("c1_", "Referrals", "category", "Referrals and Re-referrals"),
+    "referrals_children": ("c1_", "Referrals_child", "category", "Referrals and Re-referrals"),
     "rereferrals_total": ("c1_", "Re_referrals", "category", "Referrals and Re-referrals"),
     "rereferrals_pct": ("c1_", "Re_referrals_percent", "category", "Referrals and Re-referrals"),
     "referrals_nfa_pct": ("c1_", "No_Further_Action_percent", "category", "Referrals and Re-referrals"),
@@ -55,6 +56,11 @@ def read_2024(prefix: str) -> tuple[str, list[dict]]:
     (path,) = RELEASE_2024.glob(f"{prefix}*.csv")
     with path.open(encoding="utf-8-sig", newline="") as f:
         return f"dfe-releases/2024/{path.name}", list(csv.DictReader(f))
+
+
+def test_every_ees_measure_is_checked_against_the_2024_files(config):
+    mapped = {code for code, ind in config["benchmark_measures"]["indicators"].items() if ind.get("ees")}
+    assert mapped == set(MEASURES_2024)
 
 
 def test_the_2024_files_are_dfes_files_unchanged():
