@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
 from pipeline.lib import sdc
 
@@ -90,3 +91,61 @@ def test_published_view_prints_symbols():
     given = pd.DataFrame({"group": ["a", "b", "Total"], "n": [3, 10, 13]}).set_index("group")
     view = sdc.published_view(sdc.suppress_counts(given, ["n"], total_row="Total"), ["n"])
     assert list(view.columns) == ["n"] and view["n"].tolist() == ["c", "c", "13"]
+
+
+# ---- what disclosure control protects: children (the default), not staff and training counts ----------
+
+def test_staff_and_training_counts_are_published_as_they_are():
+    courses = pd.DataFrame({"no_shows": [4, 42, 3, 49]}, index=["Hidden Men", "Core Working Together", "Exploitation",
+                                                               "Total"])
+    staff = sdc.suppress_counts(courses, ["no_shows"], total_row="Total", disclosure="none")
+    assert published(staff, "no_shows") == ["4", "42", "3", "49"]
+    assert set(staff["no_shows_status"]) == {"shown"}
+    children = sdc.suppress_counts(courses, ["no_shows"], total_row="Total")          # the default protects
+    assert published(children, "no_shows") == ["c", "42", "c", "49"]
+
+
+def test_single_values_follow_the_indicators_disclosure():
+    assert sdc.publish_count(4).text == "c"
+    assert sdc.publish_count(4, disclosure="none").text == "4"
+    assert sdc.publish_count(None, disclosure="none").text == "x"
+    assert sdc.publish_pct(50.0, 2, 4).text == "c"
+    assert sdc.publish_pct(50.0, 2, 4, disclosure="none").text == "50.0%"
+
+
+def test_the_catalogue_says_what_each_indicator_protects():
+    assert sdc.disclosure_of("training_no_shows") == "none"
+    assert sdc.disclosure_of("elearning_completions") == "none"
+    assert sdc.disclosure_of("lado_referrals") == "none"                   # allegations about staff
+    assert sdc.disclosure_of("cpp_at_end") == "children"
+    assert sdc.disclosure_of("ae_self_harm") == "children"                 # a partner measure: children
+    assert sdc.applies("children") and not sdc.applies("none") and sdc.applies(None)
+    with pytest.raises(ValueError):
+        sdc.applies("staff")
+    with pytest.raises(KeyError):
+        sdc.disclosure_of("no_such_indicator")
+
+
+def test_mart_comparison_suppresses_only_what_protects_children():
+    import duckdb
+
+    from pipeline.lib import indicators, warehouse
+
+    con = duckdb.connect()
+    rows = pd.DataFrame([{"indicator_code": code, "period_type": "quarter", "period_label": "2022-23 Q4",
+                          "period_start": pd.Timestamp("2023-01-01"), "period_end": pd.Timestamp("2023-03-31"),
+                          "quarter_key": "2022-23-Q4", "breakdown": "total", "breakdown_value": "All",
+                          "numerator": 4.0, "denominator": None, "value": 4.0, "unit": "count",
+                          "population_year": 2022, "status": "complete", "coverage": "2022-23 Q4",
+                          "missing_quarters": "", "sources": "x", "disclosure": sdc.disclosure_of(code)}
+                         for code in ("training_no_shows", "cpp_started")])
+    con.register("_v", rows)
+    con.execute("create table ind_values as select * from _v")
+    con.execute("create table bm_comparators (indicator_code varchar, year_label varchar, time_period integer, "
+                "year_type varchar, release varchar, la_value double, england double, region_name varchar, "
+                "region_value double, sn_model varchar, sn_mean double, sn_median double, sn_count bigint, "
+                "national_rank bigint, ranked_of bigint, quartile varchar)")
+    indicators.load_catalogue_table(con)
+    got = warehouse.query(con, "mart_comparison", {"quarter_key": "2022-23-Q4"}).set_index("indicator_code")
+    assert not got.loc["training_no_shows", "suppressed"] and got.loc["training_no_shows", "disclosure"] == "none"
+    assert got.loc["cpp_started", "suppressed"] and got.loc["cpp_started", "disclosure"] == "children"

@@ -26,6 +26,8 @@ COMPARISON_COLUMNS = [
     "gap_to_england", "gap_to_region", "gap_to_sn", "rag", "rag_label", "rag_basis", "reconciliation_diff",
     # added to the contract: which DfE measure was used, and whether DfE's annual figure is comparable
     "benchmark_code", "benchmark_comparable",
+    # received, partial, not received (from ind_values), and whom disclosure control protects
+    "status", "coverage", "missing_quarters", "disclosure",
 ]
 
 RECONCILIATION_COLUMNS = [
@@ -44,7 +46,8 @@ _TYPES = {
         sn_model varchar, sn_mean double, sn_median double, sn_count bigint, national_rank bigint, ranked_of bigint,
         quartile varchar, gap_to_england double, gap_to_region double, gap_to_sn double, rag varchar,
         rag_label varchar, rag_basis varchar, reconciliation_diff double, benchmark_code varchar,
-        benchmark_comparable boolean""",
+        benchmark_comparable boolean, status varchar, coverage varchar, missing_quarters varchar,
+        disclosure varchar""",
     "mart_reconciliation": """check_code varchar, indicator_code varchar, check_title varchar, period_type varchar,
         period_label varchar, quarter_key varchar, period_end date, pipeline_label varchar, pipeline_value double,
         compared_label varchar, compared_value double, difference double, tolerance double,
@@ -53,9 +56,15 @@ _TYPES = {
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """The marts' DDL, so an empty first partition still gives typed columns."""
+    """The marts' DDL, so an empty first partition still gives typed columns; a column added since is added."""
     for table, columns in _TYPES.items():
         con.execute(f"create table if not exists {table} ({columns})")
+        existing = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_name = ?", [table]).fetchall()}
+        for column in columns.split(","):
+            name, sql_type = column.split()
+            if name not in existing:
+                con.execute(f"alter table {table} add column {name} {sql_type}")
 
 
 def load_tolerances(con: duckdb.DuckDBPyConnection) -> None:

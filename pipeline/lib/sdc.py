@@ -8,6 +8,12 @@
   because hiding a cell in a row can leave a single hidden cell in its column.
 - A percentage built on a hidden count (its numerator or its denominator) is withheld: 'c'.
 
+What it protects: counts of children, families and cases and what is derived from them. Each indicator's
+catalogue field `disclosure` says so: 'children' (the default) or 'none' for staff and training counts (places,
+no-shows, e-learning completions, LADO referrals about staff), which are published as they are. `applies(d)`,
+`disclosure_of(code)` and the `disclosure` argument of the functions below carry it; mart_comparison's
+`suppressed` and ind_values' / mart_comparison's `disclosure` columns say the same for the dashboard and report.
+
 Numeric and symbol are kept side by side, as the domain note asks: for each published column `n` the result has
 `n` (numeric, NaN where hidden, so nothing downstream can print the true value), `n_published` (the text to print:
 '1,234', '0', 'c', 'x') and `n_status` ('shown' | 'primary' | 'secondary' | 'missing').
@@ -29,6 +35,28 @@ NOT_APPLICABLE = "z"
 LOW, HIGH = 1, 5
 
 SHOWN, PRIMARY, SECONDARY, MISSING = "shown", "primary", "secondary", "missing"
+CHILDREN, NONE = "children", "none"
+DISCLOSURES = (CHILDREN, NONE)
+
+
+def applies(disclosure: str | None = CHILDREN) -> bool:
+    """Whether small-number suppression applies: yes for counts of children, families and cases (the default)."""
+    if disclosure is None:
+        return True
+    if disclosure not in DISCLOSURES:
+        raise ValueError(f"disclosure must be one of {DISCLOSURES}, not {disclosure!r}")
+    return disclosure == CHILDREN
+
+
+def disclosure_of(indicator_code: str) -> str:
+    """An indicator's catalogue `disclosure` ('children' or 'none'); an unknown code is an error, not a guess."""
+    # imported here: the catalogue reads config, and sdc stays importable on its own
+    from pipeline.lib.indicators import catalogue_by_code
+
+    by_code = catalogue_by_code()
+    if indicator_code not in by_code:
+        raise KeyError(f"{indicator_code} is not in config/indicators.yaml or config/partner_measures.csv")
+    return by_code[indicator_code].disclosure
 
 
 def _missing(value) -> bool:
@@ -53,18 +81,19 @@ class Published:
         return self.status in (PRIMARY, SECONDARY)
 
 
-def publish_count(value, low: int = LOW, high: int = HIGH) -> Published:
-    """A single count (an indicator's numerator, a tile) under the primary rule."""
+def publish_count(value, low: int = LOW, high: int = HIGH, disclosure: str = CHILDREN) -> Published:
+    """A single count (an indicator's numerator, a tile) under the primary rule (none for disclosure 'none')."""
     if _missing(value):
         return Published(None, NOT_AVAILABLE, MISSING)
-    if is_small(value, low, high):
+    if applies(disclosure) and is_small(value, low, high):
         return Published(None, SUPPRESSED, PRIMARY)
     return Published(value, f"{round(value):,}", SHOWN)
 
 
-def publish_pct(value, numerator, denominator=None, decimals: int = 1, low: int = LOW, high: int = HIGH) -> Published:
+def publish_pct(value, numerator, denominator=None, decimals: int = 1, low: int = LOW, high: int = HIGH,
+                disclosure: str = CHILDREN) -> Published:
     """A percentage withheld when the count it is built on (numerator or denominator) is suppressed."""
-    if is_small(numerator, low, high) or is_small(denominator, low, high):
+    if applies(disclosure) and (is_small(numerator, low, high) or is_small(denominator, low, high)):
         return Published(None, SUPPRESSED, PRIMARY)
     if _missing(value):
         return Published(None, NOT_AVAILABLE, MISSING)
@@ -85,8 +114,11 @@ def suppress_counts(
     pct_decimals: int = 1,
     low: int = LOW,
     high: int = HIGH,
+    disclosure: str = CHILDREN,
 ) -> pd.DataFrame:
     """Apply primary and secondary suppression to a table of counts.
+
+    disclosure 'none' (staff and training counts) publishes every count as it is, with the same output columns.
 
     frame      the table as it would be published (one row per category, counts in `count_cols`).
     total_col  a row-margin column: the sum of `count_cols` in each row (protected as a margin).
@@ -101,11 +133,12 @@ def suppress_counts(
     out = frame.copy()
     value_cols = list(count_cols) + ([total_col] if total_col else [])
     status = pd.DataFrame(SHOWN, index=out.index, columns=value_cols)
+    protect = applies(disclosure)
     for col in value_cols:
         for idx, v in out[col].items():
             if _missing(v):
                 status.at[idx, col] = MISSING
-            elif is_small(v, low, high):
+            elif protect and is_small(v, low, high):
                 status.at[idx, col] = PRIMARY
 
     # The margins: each is a list of (row, col) cells plus the (row, col) of its total.

@@ -9,6 +9,9 @@
 --   * release: where an indicator/year is published in several releases or sources, the newest
 --     release (release_date, then file name) that has at least one value is the comparator; all of
 --     them stay in bm_published.
+--   * England: the published National value, unless the mapping says why it is not England's figure
+--     (england_excluded, e.g. LAIT's first-time entrants: the sum of the regional rates); then NULL with
+--     england_status 'excluded' and the reason in england_note.
 --   * SN mean: plain mean of the neighbours' published values, neighbours with no value left out;
 --     SN median likewise (DfE's newer dashboards); sn_count = neighbours with a value.
 --   * national rank: rank among LAs with a value, ties take the lower rank (R ties.method = "min",
@@ -98,9 +101,15 @@ la as (
 ),
 
 england as (
-    select indicator_code, year_label, value_num as england, status as england_status
-    from chosen_values
-    where geographic_level = 'National'
+    select
+        v.indicator_code,
+        v.year_label,
+        case when m.england_excluded is null then v.value_num end as england,
+        case when m.england_excluded is null then v.status else 'excluded' end as england_status,
+        m.england_excluded as england_note
+    from chosen_values as v
+    left join measures as m on m.measure_key = v.measure_key
+    where v.geographic_level = 'National'
 ),
 
 region as (
@@ -204,6 +213,7 @@ final as (
         la.la_status,
         e.england,
         e.england_status,
+        e.england_note,
         r.region_value,
         r.region_status,
         $region_name as region_name,

@@ -21,13 +21,13 @@ population as (select * from ref_population),
 
 -- EES --------------------------------------------------------------------------------------------
 
--- a file row belongs to a measure when every filter column of the measure holds the stated value
+-- a file row belongs to a measure when every filter column of the measure holds a stated value
 filter_hits as (
     select
         mf.measure_key,
         l.source_file,
         l.row_id,
-        count(*) as n_hits
+        count(distinct mf.filter_column) as n_hits
     from measure_filters as mf
     inner join ees_files as f on f.measure_key = mf.measure_key
     inner join ees_long as l
@@ -37,8 +37,9 @@ filter_hits as (
     group by all
 ),
 
+-- a filter column may accept several spellings (value aliases across releases): it counts once
 filter_counts as (
-    select measure_key, count(*) as n_filters
+    select measure_key, count(distinct filter_column) as n_filters
     from measure_filters
     group by all
 ),

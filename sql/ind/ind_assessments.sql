@@ -6,6 +6,7 @@
 -- its duration is the working days after the Continuous Assessment Start Date up to and including the
 -- authorisation date (same day = 0), and it is in timescale at 45 working days or fewer. Bank holidays
 -- count as non-working days, including 2-3 June 2022 and 19 September 2022.
+-- Assessments started: Continuous Assessment Start Date in the period (DfE C2's starts), completed or not.
 
 with assessments as (
     select * from stg_assessments
@@ -54,7 +55,9 @@ totals as (
         count(*) filter (where first_assessment = 'Y' and working_days <= 45) as new_within_45,
         count(*) filter (where visit_working_days between 0 and 5) as visit_within_5,
         count(*) filter (where assessment_outcome in ('NFA', 'EH', 'OTHER_AGENCY')) as nfa_stepdown,
-        count(*) filter (where assessment_outcome is not null) as outcome_recorded
+        count(*) filter (where assessment_outcome is not null) as outcome_recorded,
+        (select count(*) from assessments
+         where assessment_start_date between $period_start and $period_end) as started
     from banded
 ),
 
@@ -68,6 +71,7 @@ by_duration as (
 headline as (
     select 'assessments_completed' as indicator_code, 'total' as breakdown, 'All' as breakdown_value,
            completed as numerator, null as denominator from totals
+    union all select 'assessments_started', 'total', 'All', started, null from totals
     union all select 'assessments_45wd_pct', 'total', 'All', within_45, completed from totals
     union all select 'assessments_new_45wd_pct', 'total', 'All', new_within_45, new_completed from totals
     -- The report's denominator: every completed assessment (no visit date = not within 5 days).

@@ -12,7 +12,8 @@
 --   * visits in timescale = sum of visits within 20 working days / sum of visits, over the period's returns;
 --   * reviews in timescale = of the plans open at the end that had been open 3 months or more, those whose
 --     latest review conference was within the 6 months before the period end (reviews at most 6-monthly);
---   * age at the period end in DfE bands; unborn = DOB after the period end, or gender U with no DOB;
+--   * age at the period end in DfE bands, and in the report's own bands (config report_age_bands);
+--     unborn = DOB after the period end, or gender U with no DOB;
 --     disability Unknown is kept out of the Yes/No denominator.
 
 with plans as (
@@ -63,6 +64,7 @@ described as (
     select
         children.*,
         dfe_age_band(date_of_birth, gender, $period_end) as age_band,
+        report_age_band(date_of_birth, gender, $period_end) as report_age_band,
         -- DfE D5 duration bands
         case
             when cpp_start_date > $period_end::date - interval 3 month then '3 months or less'
@@ -117,6 +119,9 @@ breakdowns as (
     select 'cpp_by_age_band', 'age_band', age_band, count(*), (select open_plans from totals)
     from described group by all
     union all
+    select 'cpp_by_report_age_band', 'report_age_band', report_age_band, count(*), (select open_plans from totals)
+    from described group by all
+    union all
     select 'cpp_duration_band', 'duration_band', duration_band, count(*), (select open_plans from totals)
     from described group by all
     union all
@@ -143,6 +148,7 @@ headline as (
     union all select 'cpp_by_gender', 'total', 'All', open_plans, open_plans from totals
     union all select 'cpp_by_ethnicity', 'total', 'All', open_plans, open_plans from totals
     union all select 'cpp_by_age_band', 'total', 'All', open_plans, open_plans from totals
+    union all select 'cpp_by_report_age_band', 'total', 'All', open_plans, open_plans from totals
     union all select 'cpp_by_disability', 'total', 'All', open_plans, open_plans from totals
     union all select 'cpp_duration_band', 'total', 'All', open_plans, open_plans from totals
 ),

@@ -9,7 +9,17 @@
 --   * health assessment up to date = last health assessment within 12 months before the period end, or within
 --     6 months for a child under 5 (review health assessments are 6-monthly under 5);
 --   * age at the period end in DfE bands; unborn = DOB after the period end, or gender U with no DOB;
---     Unknown age and disability are kept out of the denominators of the shares they would distort.
+--     Unknown age and disability are kept out of the denominators of the shares they would distort; the report's
+--     own bands (config/indicators.yaml report_age_bands) alongside;
+--   * missing in the 12 months (DfE CLA "children looked after who were missing", LAIT Children_missing): the
+--     children looked after at any time in the 12 months to the period end, whatever the window (counting rule
+--     rolling_12_months), one per child, children looked after only under a series of short breaks (V3, V4)
+--     left out as DfE leaves them out; missing = List 8's "Number of Episodes the Child has been 'Missing' from
+--     their Placement in the last 12 months" > 0 on the child's latest record (missing, not 'absent');
+--   * permanence plan at the first review (the report's "91% ... plan of permanence at their first LAC review"):
+--     Annex A has no date of the first review, only the latest, so: children who started to be looked after in
+--     the period and have had a statutory review since they started (for a child new to care the latest review
+--     is the first or an early one), with a permanence plan recorded ("What is the permanence plan ...").
 
 with episodes as (
     select * from stg_children_in_care
@@ -26,6 +36,21 @@ open_at_end as (
     qualify row_number() over (partition by child_id order by cla_start_date desc) = 1
 ),
 
+looked_after_in_12_months as (
+    select * from episodes
+    where cla_start_date <= $period_end
+      and (cla_end_date is null or cla_end_date >= $period_end::date - interval 12 month + interval 1 day)
+      and coalesce(legal_status, '') not in ('V3', 'V4')
+    qualify row_number() over (partition by child_id order by cla_start_date desc, period_key desc) = 1
+),
+
+new_and_reviewed as (
+    select * from episodes
+    where cla_start_date between $period_start and $period_end
+      and last_review_date >= cla_start_date
+    qualify row_number() over (partition by child_id order by cla_start_date desc) = 1
+),
+
 children as (
     select
         open_at_end.*,
@@ -38,6 +63,7 @@ described as (
     select
         children.*,
         dfe_age_band(date_of_birth, gender, $period_end) as age_band,
+        report_age_band(date_of_birth, gender, $period_end) as report_age_band,
         case
             when placement_codes.code_group = 'Foster care' and placement_provider = 'PR4' then 'External foster care'
             when placement_codes.code_group = 'Foster care' and placement_provider = 'PR1' then 'Internal foster care'
@@ -71,7 +97,11 @@ totals as (
         (select count(distinct child_id) from episodes
          where cla_start_date between $period_start and $period_end) as started,
         (select count(distinct child_id) from episodes
-         where cla_end_date between $period_start and $period_end) as ceased
+         where cla_end_date between $period_start and $period_end) as ceased,
+        (select count(*) from looked_after_in_12_months) as looked_after_12m,
+        (select count(*) from looked_after_in_12_months where missing_episodes_12m > 0) as missing_12m,
+        (select count(*) from new_and_reviewed) as new_reviewed,
+        (select count(*) from new_and_reviewed where permanence_plan is not null) as new_with_plan
 ),
 
 breakdowns as (
@@ -83,6 +113,9 @@ breakdowns as (
     from described group by all
     union all
     select 'cla_by_age_band', 'age_band', age_band, count(*), (select children from totals)
+    from described group by all
+    union all
+    select 'cla_by_report_age_band', 'report_age_band', report_age_band, count(*), (select children from totals)
     from described group by all
     union all
     select 'cla_by_placement_group', 'placement_group', placement_group, count(*), (select children from totals)
@@ -106,6 +139,10 @@ headline as (
     union all select 'cla_by_gender', 'total', 'All', children, children from totals
     union all select 'cla_by_ethnicity', 'total', 'All', children, children from totals
     union all select 'cla_by_age_band', 'total', 'All', children, children from totals
+    union all select 'cla_by_report_age_band', 'total', 'All', children, children from totals
+    union all select 'cla_missing_children', 'total', 'All', missing_12m, null from totals
+    union all select 'cla_missing_pct', 'total', 'All', missing_12m, looked_after_12m from totals
+    union all select 'cla_permanence_plan_first_review_pct', 'total', 'All', new_with_plan, new_reviewed from totals
     union all select 'cla_by_placement_group', 'total', 'All', children, children from totals
     union all select 'cla_by_disability', 'total', 'All', children, children from totals
 ),

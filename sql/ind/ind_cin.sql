@@ -42,6 +42,7 @@ described as (
     select
         children.*,
         dfe_age_band(date_of_birth, gender, $period_end) as age_band,
+        report_age_band(date_of_birth, gender, $period_end) as report_age_band,
         case when unborn then 'Unborn' else coalesce(gender_codes.label, 'Not stated/recorded') end as gender_label,
         coalesce(ethnicity_codes.code_group, 'Not known') as ethnicity_group,
         case disability when 'Y' then 'Yes' when 'N' then 'No' else 'Unknown' end as disability_label
@@ -73,6 +74,9 @@ breakdowns as (
     select 'cin_by_age_band', 'age_band', age_band, count(*), (select children from totals)
     from described group by all
     union all
+    select 'cin_by_report_age_band', 'report_age_band', report_age_band, count(*), (select children from totals)
+    from described group by all
+    union all
     -- Unknown is shown, but only Yes and No are shares of the children whose disability is known.
     select 'cin_by_disability', 'disability', disability_label, count(*),
            case when disability_label = 'Unknown' then (select children from totals)
@@ -92,6 +96,7 @@ headline as (
     union all select 'cin_by_gender', 'total', 'All', children, children from totals
     union all select 'cin_by_ethnicity', 'total', 'All', children, children from totals
     union all select 'cin_by_age_band', 'total', 'All', children, children from totals
+    union all select 'cin_by_report_age_band', 'total', 'All', children, children from totals
     union all select 'cin_by_disability', 'total', 'All', children, children from totals
 ),
 

@@ -2,7 +2,8 @@
 -- Grain: one row per indicator_code x breakdown x breakdown_value.
 -- Inputs: stg_contacts (Annex A list 1, current returns, de-duplicated), ref_codes.
 -- Parameters: $period_start, $period_end (dates, inclusive). Counting rule: Date of Contact in the period;
--- a contact about several children is one row per child, as Annex A records it.
+-- a contact about several children is one row per child, as Annex A records it. Children contacted counts each
+-- child once however many contacts they had (distinct pseudonymised Child Unique ID).
 
 with contacts as (
     select * from stg_contacts
@@ -22,6 +23,7 @@ contacts_with_group as (
 totals as (
     select
         count(*) as contacts,
+        count(distinct child_id) as children,
         count(*) filter (where contact_source = '6') as police,
         count(*) filter (where source_group = 'Education') as education,
         count(*) filter (where contact_outcome = 'SCT') as outcome_sct,
@@ -50,6 +52,9 @@ by_month as (
 headline as (
     select 'contacts_total' as indicator_code, 'total' as breakdown, 'All' as breakdown_value,
            contacts as numerator, null as denominator from totals
+    union all select 'contacts_children', 'total', 'All', children, null from totals
+    union all select 'contacts_by_source', 'total', 'All', contacts, contacts from totals
+    union all select 'contacts_by_month', 'total', 'All', contacts, null from totals
     union all select 'contacts_police_pct', 'total', 'All', police, contacts from totals
     union all select 'contacts_education_pct', 'total', 'All', education, contacts from totals
     -- Only contacts with an outcome recorded count in the denominator: no "unknown" in a Yes/No share.

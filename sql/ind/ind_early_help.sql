@@ -11,7 +11,8 @@
 --     completed (the family plan, and so TAF meetings, follow the assessment), the last Team Around the Family
 --     meeting in the 12 weeks (84 days) / last visit in the 14 days up to the period end;
 --   * success = closed in the period with outcomes achieved, of those closed with the outcome recorded;
---   * age at the period end in DfE bands; unborn = DOB after the period end, or gender U with no DOB.
+--   * age at the period end in DfE bands, and in the report's own bands (config report_age_bands);
+--     unborn = DOB after the period end, or gender U with no DOB.
 
 with episodes as (
     select * from stg_early_help
@@ -36,6 +37,7 @@ described as (
     select
         open_at_end.*,
         dfe_age_band(date_of_birth, gender, $period_end) as age_band,
+        report_age_band(date_of_birth, gender, $period_end) as report_age_band,
         coalesce(gender_codes.label, 'Not stated/recorded') as gender_label,
         coalesce(ethnicity_codes.code_group, 'Not known') as ethnicity_group
     from open_at_end
@@ -69,6 +71,9 @@ breakdowns as (
     union all
     select 'eh_by_age_band', 'age_band', age_band, count(*), (select open_children from totals)
     from described group by all
+    union all
+    select 'eh_by_report_age_band', 'report_age_band', report_age_band, count(*), (select open_children from totals)
+    from described group by all
 ),
 
 headline as (
@@ -82,6 +87,7 @@ headline as (
     union all select 'eh_by_gender', 'total', 'All', open_children, open_children from totals
     union all select 'eh_by_ethnicity', 'total', 'All', open_children, open_children from totals
     union all select 'eh_by_age_band', 'total', 'All', open_children, open_children from totals
+    union all select 'eh_by_report_age_band', 'total', 'All', open_children, open_children from totals
 ),
 
 final as (

@@ -4,7 +4,7 @@
 -- Counting rules: an episode counts in the period it started; children are distinct pseudonymised IDs.
 -- Children missing per month = distinct children with an episode starting in each calendar month of the
 -- period, averaged over the period's months (months with none count as 0); the rate divides that mean by
--- the 0-17 population (Python: unit rate_per_10k).
+-- the 0-17 population (Python: unit rate_per_10k). Breakdown 'month': each month's distinct children.
 -- RHI within 72 hours: completed no later than 72 hours after the child returned (episode end). Not a DfE
 -- statistic (2014 statutory guidance); the denominator is interviews completed.
 
@@ -50,6 +50,8 @@ final as (
                      (select count(*) from episodes), (select count(*) from children)
     union all select 'missing_children_per_month', 'total', 'All',
                      (select sum(children) from children_per_month), (select count(*) from children_per_month)
+    union all select 'missing_children_per_month', 'month', strftime(month_start, '%Y-%m'), children, 1
+              from children_per_month
     union all select 'missing_children_rate_10k_per_month', 'total', 'All',
                      (select avg(children) from children_per_month), null
     union all select 'missing_children_rhi_offered_pct', 'total', 'All',

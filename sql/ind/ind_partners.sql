@@ -6,7 +6,9 @@
 -- Rules: a measure whose `aggregation` is 'sum' is the sum of its monthly values in the period (e.g. police
 -- protection orders); 'latest' is the value for the last month reported in the period (a snapshot at the end,
 -- e.g. children at risk of exploitation). Agencies reporting the same measure are added together.
--- A new measure is a row in the CSV: no code. Measures with no value in the period give no row.
+-- A new measure is a row in the CSV: no code. Measures with no value in the period give no row (Python then
+-- gives the indicator its total row with no value, 'not_received'). A 'sum' measure whose CSV breakdown is
+-- 'month' also gets a row per month reported (breakdown 'month', value 'YYYY-MM'), e.g. LADO referrals by month.
 
 with measures as (
     select * from ref_partner_measures
@@ -43,6 +45,14 @@ aggregated as (
     group by reported.measure_code
 ),
 
+by_month as (
+    select reported.measure_code, strftime(reported.period_start, '%Y-%m') as month, sum(reported.value) as value
+    from reported
+    inner join measures using (measure_code)
+    where reported.aggregation = 'sum' and measures.breakdown = 'month'
+    group by all
+),
+
 ratio_values as (
     select ratios.indicator_code, numerators.value as numerator, denominators.value as denominator
     from ratios
@@ -54,6 +64,9 @@ final as (
     select measure_code as indicator_code, 'total' as breakdown, 'All' as breakdown_value,
            value as numerator, null::double as denominator
     from aggregated
+    union all
+    select measure_code, 'month', month, value, null
+    from by_month
     union all
     select indicator_code, 'total', 'All', numerator, denominator
     from ratio_values

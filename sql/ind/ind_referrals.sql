@@ -4,6 +4,7 @@
 -- Counting rules (DfE CIN census): every referral in the period counts, a child referred twice counts twice;
 -- a re-referral is a referral within 12 months of a previous one, read from Annex A's
 -- "Number of Referrals in Last 12 Months" (previous referrals in the 12 months before this one) >= 1.
+-- Children referred counts each child once however many referrals they had (DfE C1 referral_child_count).
 
 with referrals as (
     select * from stg_referrals
@@ -23,6 +24,7 @@ referrals_with_group as (
 totals as (
     select
         count(*) as referrals,
+        count(distinct child_id) as children,
         count(*) filter (where referrals_last_12_months >= 1) as rereferrals,
         count(*) filter (where referral_nfa = 'Y') as nfa,
         count(*) filter (where progressed_to_assessment = 'Y') as to_assessment,
@@ -42,6 +44,8 @@ by_source as (
 headline as (
     select 'referrals_total' as indicator_code, 'total' as breakdown, 'All' as breakdown_value,
            referrals as numerator, null as denominator from totals
+    union all select 'referrals_children', 'total', 'All', children, null from totals
+    union all select 'referrals_by_source', 'total', 'All', referrals, referrals from totals
     union all select 'referrals_rate_10k', 'total', 'All', referrals, null from totals
     union all select 'rereferrals_pct', 'total', 'All', rereferrals, referrals from totals
     union all select 'referrals_nfa_pct', 'total', 'All', nfa, referrals from totals

@@ -18,7 +18,11 @@
 --     short by more. Neutral polarity, no rule, or no comparator: rag null and rag_basis says why.
 --   * reconciliation_diff: the value minus DfE's published LA value for the same completed year (periods
 --     ending 31 March: the year and 12-month rows, and snapshots at the end), null when not published.
---   * suppressed: a count-based numerator of 1-5 (disclosure control in public outputs).
+--   * suppressed: a count-based numerator of 1-5 (disclosure control in public outputs) of an indicator whose
+--     catalogue `disclosure` is 'children' (children, families, cases); staff and training counts are not.
+--   * received, partial, not received (docs/contracts.md): status, coverage and missing_quarters come from
+--     ind_values. Only a complete window is set against DfE's annual figures, rated, reconciled, or given a
+--     direction of travel (against a complete previous window): a partial year is not a year.
 
 with values_now as (
     select * from ind_values
@@ -41,7 +45,7 @@ with_catalogue as (
     select
         v.*,
         c.title, c.section, c.decimals::integer as decimals, c.polarity, c.counting_rule, c.benchmark as benchmark_code,
-        c.rag_against, c.rag_tolerance, c.rag_target,
+        c.rag_against, c.rag_tolerance, c.rag_target, c.disclosure,
         case when v.period_type = 'quarter' then v.period_start - interval 1 day
              else v.period_end - interval 1 year end as previous_end,
         -- DfE time_period of the financial year holding the period end (2023 = year to 31 March 2023)
@@ -54,7 +58,8 @@ with_previous as (
     select
         w.*,
         p.period_label as previous_label,
-        p.value as previous_value
+        p.value as previous_value,
+        p.status as previous_status
     from with_catalogue as w
     left join values_all as p
         on p.indicator_code = w.indicator_code
@@ -83,7 +88,8 @@ joined as (
         b.* exclude (indicator_code, period_type, period_label),
         round(w.value, w.decimals) as shown,
         round(w.previous_value, w.decimals) as previous_shown,
-        (w.unit = 'percent' or w.counting_rule = 'open_at_period_end' or w.period_type in ('rolling_12m', 'year'))
+        w.status = 'complete'
+            and (w.unit = 'percent' or w.counting_rule = 'open_at_period_end' or w.period_type in ('rolling_12m', 'year'))
             as benchmark_comparable
     from with_previous as w
     left join benchmark_year as b using (indicator_code, period_type, period_label)
@@ -95,6 +101,7 @@ travel as (
         value - previous_value as change,
         case
             when shown is null or previous_shown is null then null
+            when status <> 'complete' or previous_status <> 'complete' then null
             when shown > previous_shown then 'up'
             when shown < previous_shown then 'down'
             else 'same'
@@ -137,7 +144,7 @@ rated as (
             when 'lower_is_better' then rag_comparator - shown
         end as better_by,
         rag_against is not null and polarity <> 'neutral' and shown is not null and rag_comparator is not null
-            and (rag_against = 'target' or benchmark_comparable) as rateable
+            and status = 'complete' and (rag_against = 'target' or benchmark_comparable) as rateable
     from rag_inputs
 ),
 
@@ -159,7 +166,8 @@ final as (
     select
         indicator_code, title, section, unit, decimals, polarity, period_type, period_label, quarter_key,
         period_end, value, numerator, denominator,
-        coalesce(unit in ('count', 'percent', 'rate_per_10k') and numerator between 1 and 5, false) as suppressed,
+        coalesce(disclosure = 'children' and unit in ('count', 'percent', 'rate_per_10k') and numerator between 1 and 5,
+                 false) as suppressed,
         previous_label, previous_value, change, direction, travel,
         benchmark_year, benchmark_release, la_published, england, region_name, region_value, sn_model,
         sn_mean, sn_median, sn_count, national_rank, ranked_of, quartile,
@@ -185,6 +193,9 @@ final as (
                        replace(polarity, '_', ' '),
                        case when rag_against = 'target' then 'if short by ' || rag_tolerance || ' or less'
                             else 'within ' || rag_tolerance || ' either side' end)
+            when status = 'not_received' then 'Not received: no return for ' || missing_quarters
+            when status = 'partial' then 'Partial: rests on ' || coverage || ' only (not received: ' || missing_quarters
+                || '), so it is not set against DfE''s annual figures or rated'
             when rag_against is null then 'No RAG rule in the catalogue'
             when polarity = 'neutral' then 'Neutral: no direction is better'
             when shown is null then 'No value for the period'
@@ -193,13 +204,17 @@ final as (
             else 'A ' || period_type || ' flow is not comparable with DfE''s annual figure'
         end as rag_basis,
         case
-            when month(period_end) = 3 and day(period_end) = 31
+            when status = 'complete' and month(period_end) = 3 and day(period_end) = 31
                  and benchmark_time_period = year(period_end)
                  and (period_type in ('year', 'rolling_12m') or counting_rule = 'open_at_period_end')
                 then value - la_published
         end as reconciliation_diff,
         benchmark_code,
-        benchmark_comparable
+        coalesce(benchmark_comparable, false) as benchmark_comparable,
+        status,
+        coverage,
+        missing_quarters,
+        disclosure
     from with_rag
 )
 

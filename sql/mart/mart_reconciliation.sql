@@ -14,7 +14,9 @@
 --     the last 12 months" over the children looked after at the window's end. List 8 counts as at its return
 --     date, so the two agree only when the return is the one filed for the window's end.
 -- beyond_tolerance: |difference| above the tolerance (relative tolerances are shares of the compared figure);
--- status: 'agrees' | 'beyond tolerance' | 'one side missing' (a figure not reported is not a disagreement).
+-- status: 'agrees' | 'beyond tolerance' | 'one side missing' (a figure not reported is not a disagreement) |
+--   'partial period' (a side rests on a window some of whose returns were not received: a difference would be
+--   the missing quarters, not a disagreement, so it is never beyond tolerance).
 
 with comparison as (
     select * from mart_comparison
@@ -35,13 +37,15 @@ dfe_published as (
     select 'dfe_published' as check_code, indicator_code,
            'Pipeline value against DfE''s published value for ' || benchmark_year as check_title,
            unit as tolerance_unit, 'Pipeline' as pipeline_label, value as pipeline_value,
-           'DfE published (' || benchmark_release || ')' as compared_label, la_published as compared_value
+           'DfE published (' || benchmark_release || ')' as compared_label, la_published as compared_value,
+           status = 'complete' as sides_complete
     from comparison
     where reconciliation_diff is not null
     union all
     select 'cp_plans_at_year_end_vs_dfe', indicator_code,
            'Children on a child protection plan at 31 March against DfE''s published figure',
-           unit, 'Pipeline', value, 'DfE published (' || benchmark_release || ')', la_published
+           unit, 'Pipeline', value, 'DfE published (' || benchmark_release || ')', la_published,
+           status = 'complete'
     from comparison
     where indicator_code = 'cpp_at_end' and la_published is not null
       and month(period_end) = 3 and day(period_end) = 31 and benchmark_year is not null
@@ -56,7 +60,10 @@ police_da as (
            (select numerator from values_in_window where indicator_code = 'police_da_notifications') as pipeline_value,
            'Police domestic abuse contacts (Annex A list 1)' as compared_label,
            (select numerator from values_in_window where indicator_code = 'contacts_domestic_abuse_police_pct')
-               as compared_value
+               as compared_value,
+           (select count(*) from values_in_window
+            where indicator_code in ('police_da_notifications', 'contacts_domestic_abuse_police_pct')
+              and status = 'complete') = 2 as sides_complete
 ),
 
 missing_return as (
@@ -84,7 +91,9 @@ missing as (
            'Missing return: episodes of looked-after children' as pipeline_label,
            (select episodes from missing_return) as pipeline_value,
            'Annex A list 8: missing episodes in the last 12 months' as compared_label,
-           (select sum(episodes) from annex_a_list_8) as compared_value
+           (select sum(episodes) from annex_a_list_8) as compared_value,
+           (select count(*) from values_in_window
+            where indicator_code in ('missing_episodes', 'cla_at_end') and status = 'complete') = 2 as sides_complete
     where $period_type in ('rolling_12m', 'year')
 ),
 
@@ -102,11 +111,12 @@ final as (
         checks.pipeline_label, checks.pipeline_value, checks.compared_label, checks.compared_value,
         checks.pipeline_value - checks.compared_value as difference,
         tolerances.tolerance, tolerances.relative as tolerance_relative,
-        coalesce(abs(checks.pipeline_value - checks.compared_value) > case
+        coalesce(checks.sides_complete and abs(checks.pipeline_value - checks.compared_value) > case
             when tolerances.relative then tolerances.tolerance * abs(checks.compared_value)
             else tolerances.tolerance end, false) as beyond_tolerance,
         case
             when checks.pipeline_value is null or checks.compared_value is null then 'one side missing'
+            when not coalesce(checks.sides_complete, false) then 'partial period'
             when abs(checks.pipeline_value - checks.compared_value) > case
                 when tolerances.relative then tolerances.tolerance * abs(checks.compared_value)
                 else tolerances.tolerance end then 'beyond tolerance'

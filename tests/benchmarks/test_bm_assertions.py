@@ -20,7 +20,20 @@ CASES = {
         """create table bm_comparators as select * from (values
                ('rereferrals_pct', '2022-23', 'EES 2025', 22.4, 'ok')
            ) as t(indicator_code, year_label, release, england, england_status)""",
-        "insert into bm_comparators values ('rereferrals_pct', '2023-24', 'EES 2025', null, 'x')",
+        # an excluded England value (with its reason) passes; a missing one does not
+        """insert into bm_comparators values ('yj_first_time_entrants_rate', '2023', 'LAIT 2026-04', null, 'excluded');
+           insert into bm_comparators values ('rereferrals_pct', '2023-24', 'EES 2025', null, 'x')""",
+        1,
+    ),
+    "assert_every_reference_file_yields_rows": (
+        """create table ref_benchmark_files as select * from (values
+               ('ees', 'rereferrals_pct:ees:1', 'dfe/c1_2013_to_2025.csv', 'EES 2025', 'value column rereferral_percent',
+                '', 'time_period, rereferral_percent', 1967::bigint),
+               ('population', null, 'dfe/ons.csv', null, 'rows with age_group', '', 'age_group', 3000::bigint)
+           ) as t(source, measure_key, source_file, release, expected, missing_columns, file_columns, rows_found)""",
+        """insert into ref_benchmark_files values ('ees', 'rereferrals_pct:ees:1', 'dfe-releases/2024/c1.csv',
+               'EES 2024', 'value column rereferral_percent (or Re_referrals_percent)', 'rereferral_percent',
+               'time_period, Re_referral_pct', 0)""",
         1,
     ),
     "assert_every_published_value_parsed": (

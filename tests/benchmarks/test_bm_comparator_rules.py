@@ -56,7 +56,7 @@ def _warehouse(published: list[dict], neighbours: list[tuple[str, int, int]] = (
     con.register("_sn", sn)
     con.execute("create table ref_statistical_neighbours as select * from _sn")
     measures = frame[["indicator_code", "measure_key"]].drop_duplicates().assign(
-        label="Indicator", unit="percent", decimals=1)
+        label="Indicator", unit="percent", decimals=1, england_excluded=None)
     con.register("_m", measures)
     con.execute("create table ref_benchmark_measures as select * from _m")
     return con

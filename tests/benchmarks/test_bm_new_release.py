@@ -62,10 +62,10 @@ def new_release(tmp_path_factory, config):
 def test_new_file_is_found_and_its_release_recorded(new_release):
     con, summary = new_release
 
-    assert C1_2026 in summary["source_files"] and C1_2025 in summary["source_files"]
-    assert summary["releases"] == ["EES 2025", "EES 2026", "LAIT 2026-04"]
+    assert f"dfe/{C1_2026}" in summary["source_files"] and f"dfe/{C1_2025}" in summary["source_files"]
+    assert summary["releases"] == ["EES 2024", "EES 2025", "EES 2026", "LAIT 2026-04"]
     releases = con.execute(
-        "select distinct release, release_date from bm_published where source_file = $f", {"f": C1_2026}
+        "select distinct release, release_date from bm_published where source_file = $f", {"f": f"dfe/{C1_2026}"}
     ).fetchall()
     assert [(r, str(d)) for r, d in releases] == [("EES 2026", "2026-11-01")]
 
@@ -79,10 +79,10 @@ def test_every_release_stays_in_bm_published_and_the_newest_is_the_comparator(ne
 
     row = benchmarks.comparator(con, "rereferrals_pct", "2022-23")
 
-    assert published == [("EES 2025", "22.9"), ("EES 2026", "23.0"), ("LAIT 2026-04", "22.9")]
-    assert row["release"] == "EES 2026" and row["source_file"] == C1_2026
+    assert published == [("EES 2024", "22.9"), ("EES 2025", "22.9"), ("EES 2026", "23.0"), ("LAIT 2026-04", "22.9")]
+    assert row["release"] == "EES 2026" and row["source_file"] == f"dfe/{C1_2026}"
     assert row["la_value"] == pytest.approx(23.0)
-    assert row["releases_available"] == "EES 2026; LAIT 2026-04; EES 2025"
+    assert row["releases_available"] == "EES 2026; LAIT 2026-04; EES 2025; EES 2024"
 
 
 def test_new_year_gets_a_comparator_with_the_may_2025_neighbours(new_release):
@@ -102,7 +102,7 @@ def test_symbols_in_the_new_release_are_kept(new_release):
         "select dfe_la_code, value_text, status, value_num from bm_published "
         "where source_file = $f and indicator_code = 'rereferrals_pct' and year_label = '2025-26' "
         "and list_contains($codes, dfe_la_code) order by dfe_la_code",
-        {"f": C1_2026, "codes": list(NEW_SYMBOLS)},
+        {"f": f"dfe/{C1_2026}", "codes": list(NEW_SYMBOLS)},
     ).fetchall()
 
     assert rows == [(code, sym, sym, None) for code, sym in sorted(NEW_SYMBOLS.items())]

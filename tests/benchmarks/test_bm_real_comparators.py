@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
+import duckdb
 import pytest
 
 from pipeline.lib import benchmarks
+from pipeline.lib.paths import REFERENCE_DIR
 from pipeline.lib.warehouse import query
 
 
@@ -95,7 +98,8 @@ def test_suppression_symbols_are_kept_with_a_null_number(warehouse):
     # Sandwell's 2023-24 referrals ending in no further action are published as 'c'
     row = warehouse.execute(
         "select value_text, value_num, status from bm_published where source = 'ees' "
-        "and indicator_code = 'referrals_nfa_pct' and dfe_la_code = '333' and year_label = '2023-24'"
+        "and indicator_code = 'referrals_nfa_pct' and dfe_la_code = '333' and year_label = '2023-24' "
+        "and source_file like 'dfe/%'"
     ).fetchall()
     assert row == [("c", None, "c")]
 
@@ -117,7 +121,7 @@ def test_comparator_returns_plain_values(warehouse):
     assert row["region_name"] == "West Midlands"
     assert row["polarity"] == "neutral" and row["national_rank"] is None and row["quartile"] is None
     assert row["release"] == "LAIT 2026-04"
-    assert row["releases_available"] == "LAIT 2026-04; EES 2025"
+    assert row["releases_available"] == "LAIT 2026-04; EES 2025; EES 2024"
     assert isinstance(row["release_date"], dt.date)
     assert benchmarks.comparator(warehouse, "cla_rate_10k", "1999-00") is None
     assert benchmarks.comparator(warehouse, "no_such_indicator", "2022-23") is None
@@ -140,15 +144,31 @@ def test_calendar_year_measure_answers_a_financial_year(warehouse):
     assert row["la_value"] == 117
 
 
-def test_england_first_time_entrants_value_is_flagged(warehouse):
-    """LAIT's England row for FirstYJS is ~10x every LA and region value (1,320 against 41-346 in
-    2023): kept as published, and the england_within_la_range assertion names it."""
-    failing = benchmarks.failing_rows(warehouse, "assert_england_within_la_range")
+def test_england_first_time_entrants_value_is_excluded_with_its_reason(warehouse):
+    """LAIT's England row for FirstYJS is the sum of the nine regional rates (1,320 in 2023 against regions
+    129-179): kept in bm_published as published, never used as England's figure."""
+    row = benchmarks.comparator(warehouse, "yj_first_time_entrants_rate", "2023-24")
+    published = warehouse.execute(
+        "select value_text from bm_published where indicator_code = 'yj_first_time_entrants_rate' "
+        "and geographic_level = 'National' and year_label = '2023'").fetchall()
+
+    assert row["england"] is None and row["england_status"] == "excluded" and "sum of the regional" in row["england_note"]
+    assert row["region_value"] == 130 and row["la_value"] == 148
+    assert published == [("1320",)]
+
+
+def test_without_the_exclusion_the_england_range_check_names_first_time_entrants(config):
+    cfg = copy.deepcopy(config)
+    del cfg["benchmark_measures"]["indicators"]["yj_first_time_entrants_rate"]["lait"]["england_excluded"]
+    con = duckdb.connect()
+    benchmarks.load_reference(con, REFERENCE_DIR, cfg)
+    benchmarks.build_comparators(con, cfg)
+    failing = benchmarks.failing_rows(con, "assert_england_within_la_range")
 
     assert set(failing["indicator_code"]) == {"yj_first_time_entrants_rate"}
 
 
-@pytest.mark.parametrize("assertion", [a for a in benchmarks.ASSERTIONS if a != "assert_england_within_la_range"])
+@pytest.mark.parametrize("assertion", benchmarks.ASSERTIONS)
 def test_real_files_pass_every_assertion(warehouse, assertion):
     assert benchmarks.failing_rows(warehouse, assertion).empty
 

@@ -21,6 +21,7 @@ YEAR = {"period_start": D(2022, 4, 1), "period_end": D(2023, 3, 31)}
 Q4 = {"period_start": D(2023, 1, 1), "period_end": D(2023, 3, 31)}
 
 SHEETS = {sheet.table: sheet for spec in load_specs().values() for sheet in spec.sheets}
+RETURN_OF = {sheet.table: spec.return_type for spec in load_specs().values() for sheet in spec.sheets}
 
 
 @pytest.fixture
@@ -34,14 +35,24 @@ def con():
 
 def given(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], period_key: str = "2022-23-Q4",
           file_name: str = "return.xlsx") -> None:
-    """Load literal rows as the current return of `table` (a stg_ name) for the quarter `period_key`."""
+    """Load literal rows as the current return of `table` (a stg_ name) for the quarter `period_key`.
+
+    The list is logged as received for the quarter (raw_files current, raw_sheets 'loaded', or 'empty' when
+    `rows` is empty), as the intake logs it.
+    """
     sheet = SHEETS[table]
     file_id = f"{file_name}:{period_key}"
     if not con.execute("select count(*) from raw_files where file_id = ? and period_key = ?",
                        [file_id, period_key]).fetchall()[0][0]:
-        con.execute("insert into raw_files (file_id, period_key, file_name, modified_at, status, present, is_current) "
-                    "values (?, ?, ?, timestamp '2023-04-10 09:00', 'loaded', true, true)",
-                    [file_id, period_key, file_name])
+        con.execute("insert into raw_files (file_id, period_key, file_name, modified_at, return_type, status, present, "
+                    "is_current) values (?, ?, ?, timestamp '2023-04-10 09:00', ?, 'loaded', true, true)",
+                    [file_id, period_key, file_name, RETURN_OF[table]])
+    con.execute("delete from raw_sheets where file_id = ? and period_key = ? and sheet_key = ?",
+                [file_id, period_key, sheet.key])
+    con.execute("insert into raw_sheets (file_id, period_key, sheet_key, sheet_title, sheet_name, rows_read, "
+                "rows_loaded, rows_quarantined, status) values (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                [file_id, period_key, sheet.key, sheet.title, sheet.title, len(rows), len(rows),
+                 "loaded" if rows else "empty"])
     for n, row in enumerate(rows, start=2):
         unknown = set(row) - {c.name for c in sheet.columns}
         assert not unknown, f"{table} has no columns {unknown}"

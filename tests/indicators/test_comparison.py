@@ -35,10 +35,13 @@ CATALOGUE = (
 )
 
 
-def ind_row(code, period_type, label, start, end, quarter_key, value, numerator=50.0, denominator=100.0, unit="percent"):
+def ind_row(code, period_type, label, start, end, quarter_key, value, numerator=50.0, denominator=100.0, unit="percent",
+            status="complete", coverage=None, missing=""):
     return {"indicator_code": code, "period_type": period_type, "period_label": label, "period_start": start,
             "period_end": end, "quarter_key": quarter_key, "breakdown": "total", "breakdown_value": "All",
-            "numerator": numerator, "denominator": denominator, "value": value, "unit": unit, "population_year": 2022}
+            "numerator": numerator, "denominator": denominator, "value": value, "unit": unit, "population_year": 2022,
+            "status": status, "coverage": coverage or label, "missing_quarters": missing, "sources": "annex_a:test",
+            "disclosure": "children"}
 
 
 def quarter_rows(code, q4_value, q3_value, year_value=None, prev_year_value=None, unit="percent", numerator=50.0):
@@ -82,6 +85,12 @@ def mart():
     frame = run_mart(con)
     yield {(r.indicator_code, r.period_label): r for r in frame.itertuples()}, con
     con.close()
+
+
+def add_values(con, rows):
+    con.register("_more", pd.DataFrame(rows))
+    con.execute("insert into ind_values by name select * from _more")
+    con.unregister("_more")
 
 
 def run_mart(con):
@@ -162,8 +171,10 @@ def test_reconciliation_flags_beyond_tolerance_and_one_side_missing(mart):
     con.execute("""insert into stg_missing_episodes values ('a', '2022-05-01 22:00', 'Y', 'M'), ('a', '2022-06-01 22:00', 'Y', 'M'),
                    ('b', '2022-07-01 22:00', 'Y', 'A'), ('c', '2022-08-01 22:00', 'N', 'M')""")
     con.execute("insert into stg_children_in_care values ('a', '2021-01-01', null, 2), ('b', '2021-01-01', null, 0)")
-    con.execute("insert into ind_values values ('police_da_notifications', 'year', '2022-23', '2022-04-01', '2023-03-31', "
-                "'2022-23-Q4', 'total', 'All', 4000, null, 4000, 'count', 2022)")
+    year = ("year", "2022-23", D(2022, 4, 1), D(2023, 3, 31), "2022-23-Q4")
+    add_values(con, [ind_row("police_da_notifications", *year, 4000, 4000, None, unit="count"),
+                     ind_row("missing_episodes", *year, 3, 3, None, unit="count"),
+                     ind_row("cla_at_end", *year, 2, 2, None, unit="count")])
     recon = comparison.reconcile_quarter(con, Q4_2022)
     by = {(r.check_code, r.indicator_code, r.period_label): r for r in recon.itertuples()}
     up = by[("dfe_published", "up_good", "2022-23")]
@@ -175,3 +186,45 @@ def test_reconciliation_flags_beyond_tolerance_and_one_side_missing(mart):
     police = by[("police_da_notifications_vs_contacts", "police_da_notifications", "2022-23")]
     assert (police.status, police.beyond_tolerance) == ("one side missing", False)
     assert ("missing_episodes_vs_annex_a", "missing_episodes", "2022-23 Q4") not in by   # 12-month windows only
+
+
+# ---- received, partial, not received -------------------------------------------------------------
+
+def test_a_partial_or_not_received_window_is_never_set_against_dfe(mart):
+    """A year resting on Q4 only is shown with its coverage, never rated, reconciled or given a direction."""
+    _, con = mart
+    con.execute("delete from ind_values where indicator_code in ('up_good', 'down_good')")
+    year = ("year", "2022-23", D(2022, 4, 1), D(2023, 3, 31), "2022-23-Q4")
+    add_values(con, [
+        ind_row("up_good", *year, 66.04, status="partial", coverage="2022-23 Q4",
+                missing="2022-23 Q1, 2022-23 Q2, 2022-23 Q3"),
+        ind_row("up_good", "year", "2021-22", D(2021, 4, 1), D(2022, 3, 31), "2021-22-Q4", 60.0),
+        ind_row("down_good", *year, None, None, None, status="not_received", coverage="",
+                missing="2022-23 Q1, 2022-23 Q2, 2022-23 Q3, 2022-23 Q4"),
+    ])
+    rows = {(r.indicator_code, r.period_label): r for r in run_mart(con).itertuples()}
+    partial, absent = rows[("up_good", "2022-23")], rows[("down_good", "2022-23")]
+    assert (partial.status, partial.coverage, partial.value) == ("partial", "2022-23 Q4", 66.04)
+    assert partial.missing_quarters == "2022-23 Q1, 2022-23 Q2, 2022-23 Q3"
+    assert not partial.benchmark_comparable and pd.isna(partial.rag) and pd.isna(partial.gap_to_sn)
+    assert pd.isna(partial.reconciliation_diff) and pd.isna(partial.direction)
+    assert partial.rag_basis.startswith("Partial: rests on 2022-23 Q4 only")
+    assert partial.sn_mean == 60.0                                  # shown, not compared
+    assert (absent.status, absent.benchmark_comparable) == ("not_received", False)
+    assert pd.isna(absent.rag) and pd.isna(absent.value) and absent.rag_basis.startswith("Not received: no return for 2022-23 Q1")
+
+
+def test_reconciliation_of_a_partial_window_is_not_a_disagreement(mart):
+    _, con = mart
+    comparison.ensure_tables(con)
+    con.execute("create table stg_missing_episodes (child_id varchar, missing_start timestamp, looked_after varchar, missing_type varchar)")
+    con.execute("create table stg_children_in_care (child_id varchar, cla_start_date date, cla_end_date date, missing_episodes_12m bigint)")
+    con.execute("insert into stg_children_in_care values ('a', '2021-01-01', null, 40)")
+    year = ("year", "2022-23", D(2022, 4, 1), D(2023, 3, 31), "2022-23-Q4")
+    add_values(con, [ind_row("missing_episodes", *year, 0, 0, None, unit="count", status="partial",
+                             coverage="2022-23 Q4", missing="2022-23 Q1, 2022-23 Q2, 2022-23 Q3"),
+                     ind_row("cla_at_end", *year, 1, 1, None, unit="count")])
+    recon = comparison.reconcile_quarter(con, Q4_2022)
+    missing = recon[(recon.check_code == "missing_episodes_vs_annex_a") & (recon.period_label == "2022-23")].iloc[0]
+    assert (missing.pipeline_value, missing.compared_value) == (0, 40)
+    assert (missing.status, missing.beyond_tolerance) == ("partial period", False)

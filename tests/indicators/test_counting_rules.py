@@ -313,7 +313,8 @@ def test_a_new_measure_in_the_csv_needs_no_code(tmp_path, con):
     catalogue = indicators.load_catalogue(partner_file=csv)
     new = {i.code: i for i in catalogue}["school_exclusions"]
     assert (new.sql, new.unit, new.polarity, new.counting_rule) == ("ind_partners", "count", "lower_is_better", "in_period")
-    con.execute("insert into ref_partner_measures values ('school_exclusions', 'Education', 'Exclusions', 'count', 'sum', 'lower_is_better')")
+    con.execute("insert into ref_partner_measures values ('school_exclusions', 'Education', 'Exclusions', 'count', 'sum', "
+                "'lower_is_better', '')")
     given(con, "stg_partner_measures", [{"agency": "Education", "measure_code": "school_exclusions",
                                          "period_start": D(2022, 4, 1), "value": 3}])
     assert totals(con, "ind_partners")["school_exclusions"] == (3, None)
@@ -325,8 +326,11 @@ def test_compute_quarter_gives_quarter_rolling_12_months_and_year_rows(con):
     con.execute("create table ref_population (ons_code varchar, mid_year integer, population_0_17 bigint)")
     con.execute("insert into ref_population values ('E08000028', 2022, 80000)")
     base = {"gender": "F", "ethnicity": "WBRI", "referral_source": "6", "referral_nfa": "N", "referrals_last_12_months": 0}
-    given(con, "stg_referrals", [{**base, "child_id": c, "referral_date": d} for c, d in
-                                 [("a", D(2022, 1, 15)), ("b", D(2022, 4, 15)), ("c", D(2022, 12, 1)), ("d", D(2023, 2, 1))]])
+    # each quarter's own return; 2022-23 Q2 filed with headings and no rows (a real zero)
+    for key, child, day in [("2021-22-Q4", "a", D(2022, 1, 15)), ("2022-23-Q1", "b", D(2022, 4, 15)),
+                            ("2022-23-Q3", "c", D(2022, 12, 1)), ("2022-23-Q4", "d", D(2023, 2, 1))]:
+        given(con, "stg_referrals", [{**base, "child_id": child, "referral_date": day}], period_key=key)
+    given(con, "stg_referrals", [], period_key="2022-23-Q2")
     q3 = indicators.compute_quarter(con, Quarter(2022, 3), "E08000028")
     q4 = indicators.compute_quarter(con, Quarter(2022, 4), "E08000028")
 
@@ -342,6 +346,7 @@ def test_compute_quarter_gives_quarter_rolling_12_months_and_year_rows(con):
     rate = value(q4, "referrals_rate_10k", "year")
     assert (rate.denominator, rate.value, rate.population_year) == (80000, pytest.approx(3 / 8), 2022)
     assert value(q4, "referrals_per_month", "year").value == pytest.approx(3 / 12)
+    assert set(q4.loc[q4.indicator_code == "referrals_total", "status"]) == {"complete"}
 
 
 # ---- early help: open at the end, TAF and visits among assessed families, success at closure -----

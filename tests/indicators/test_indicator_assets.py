@@ -19,7 +19,8 @@ from pipeline.defs.returns.assets import quarterly_returns
 from tests.conftest import TEST_KEY, headings, write_workbook
 
 DT = dt.datetime
-CHECKS = [checks.percentages_within_0_and_100, checks.denominators_positive,
+CHECKS = [checks.no_value_without_a_return, checks.every_indicator_has_a_headline_row,
+          checks.percentages_within_0_and_100, checks.denominators_positive,
           checks.one_row_per_indicator_period_and_breakdown, checks.one_row_per_indicator_and_period,
           checks.rag_always_has_words, checks.reconciliation_within_tolerance]
 
@@ -45,9 +46,19 @@ def plan(child, start, previous=0):
             "Number of Previous Child Protection Plans": previous}
 
 
+def s47(child, start):
+    return {**CHILD, "Child Unique ID": child, "Does the Child have a Disability": "b) No",
+            "Strategy discussion initiating Section 47 Enquiry Start Date": start,
+            "Number of Section 47 Enquiries in the last 12 months": 0, "Number of ICPCs in the last 12 months": 0}
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
+    # Q1 and Q2: the lists filed with their headings and no rows (real zeros); List 5 is filed only in Q4
+    for q in ("Q1", "Q2"):
+        write_workbook(data_dir / "raw" / "2022-23" / q / "annex_a.xlsx", {
+            "List 3": rows("referrals", []), "List 7": rows("child_protection", [])})
     write_workbook(data_dir / "raw" / "2022-23" / "Q3" / "annex_a.xlsx", {
         "List 3": rows("referrals", [referral("a", DT(2022, 11, 1)), referral("b", DT(2022, 12, 1), "e) 2A: Schools")]),
         "List 7": rows("child_protection", [plan("a", DT(2022, 11, 20))]),
@@ -56,11 +67,12 @@ def run(tmp_path_factory):
         "List 3": rows("referrals", [referral("c", DT(2023, 1, 10), previous=1), referral("d", DT(2023, 2, 10)),
                                      referral("e", DT(2023, 3, 10), "e) 2A: Schools")]),
         "List 7": rows("child_protection", [plan("a", DT(2022, 11, 20)), plan("c", DT(2023, 2, 1), previous=1)]),
+        "List 5": rows("s47", [s47("c", DT(2023, 1, 20))]),
     })
     workspace = Workspace(data_dir=str(data_dir), pseudonym_key=TEST_KEY)
     resources = {"workspace": workspace}
     assert dg.materialize([bm_published, bm_comparators], resources=resources).success
-    for key in ("2022-23-Q3", "2022-23-Q4"):
+    for key in ("2022-23-Q1", "2022-23-Q2", "2022-23-Q3", "2022-23-Q4"):
         result = dg.materialize([quarterly_returns, ind_values, mart_comparison, mart_reconciliation, *CHECKS],
                                 partition_key=key, resources=resources, raise_on_error=False)
     return result, workspace
@@ -107,3 +119,20 @@ def test_mart_reconciliation_flags_cp_plans_against_dfe(run):
     assert not evaluations["reconciliation_within_tolerance"].passed
     assert evaluations["reconciliation_within_tolerance"].severity == dg.AssetCheckSeverity.WARN
     assert all(e.passed for name, e in evaluations.items() if name != "reconciliation_within_tolerance")
+
+
+def test_ind_values_says_received_partial_and_not_received(run):
+    _, workspace = run
+    got = query(workspace, """select period_type, status, coverage, missing_quarters, sources, numerator
+                              from ind_values where indicator_code = 's47_total' and quarter_key = '2022-23-Q4'
+                              and breakdown = 'total' order by period_type""")
+    assert got == [("quarter", "complete", "2022-23 Q4", "", "annex_a:s47", 1),
+                   ("rolling_12m", "partial", "2022-23 Q4", "2022-23 Q1, 2022-23 Q2, 2022-23 Q3", "annex_a:s47", 1),
+                   ("year", "partial", "2022-23 Q4", "2022-23 Q1, 2022-23 Q2, 2022-23 Q3", "annex_a:s47", 1)]
+    # no list 8 was ever filed: not received, NULL (never 0), and no breakdown rows
+    cla = query(workspace, """select breakdown, status, numerator, value from ind_values
+                              where indicator_code = 'cla_by_gender' and quarter_key = '2022-23-Q4'""")
+    assert cla == [("total", "not_received", None, None)] * 3
+    rag = query(workspace, """select rag, benchmark_comparable, rag_basis from mart_comparison
+                              where indicator_code = 's47_rate_10k' and period_type = 'year'""")
+    assert rag[0][:2] == (None, False) and rag[0][2].startswith("Partial: rests on 2022-23 Q4 only")

@@ -151,10 +151,10 @@ def test_public_mode_suppresses_and_internal_mode_says_so_everywhere(exports):
             assert "INTERNAL" in str(ws["A2"].value), ws.title
     doc = Document(str(internal.out_dir / "data-section.docx"))
     assert any("INTERNAL" in p.text for p in doc.paragraphs[:6])
-    # Training counts in a warehouse without the catalogue's disclosure field: suppressed as before.
+    # Training counts: the catalogue says they are staff places (disclosure: none), published as they are.
     pub = openpyxl.load_workbook(public.out_dir / "figures.xlsx")["training_courses"]
     rows = {r[0]: r[1:] for r in pub.iter_rows(min_row=8, max_col=4, values_only=True) if r[0]}
-    assert rows["Hidden Men"][2] == "c"
+    assert rows["Hidden Men"][2] == 4
     intl = openpyxl.load_workbook(internal.out_dir / "figures.xlsx")["training_courses"]
     rows = {r[0]: r[1:] for r in intl.iter_rows(min_row=8, max_col=4, values_only=True) if r[0]}
     assert rows["Core Working Together (CWT)"] == (371, 371, 42)

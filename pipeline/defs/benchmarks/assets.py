@@ -18,11 +18,13 @@ from pipeline.lib import benchmarks
 
 @dg.asset(group_name="benchmarks", pool="duckdb_writer", kinds={"duckdb"})
 def bm_published(workspace: Workspace) -> dg.MaterializeResult:
-    """Every value DfE publishes for a mapped measure, as published, with its release.
+    """What DfE publishes for England, every region and every local authority, for each measure we compare
+    ourselves with, exactly as published and with the release it came from (every release in the reference
+    folder: the newest wins later, the older ones are kept). A file that gives no rows stops the job, named.
 
-    Source: EES CSVs and the LAIT extract under workspace.reference_dir (also writes ref_population,
-    ref_statistical_neighbours, ref_lait_dictionary, ref_benchmark_measures).
-    Grain: one row per indicator x DfE source file x year x area (England, region or LA).
+    Reads DfE's EES files, the LAIT extract and its dictionary, ONS populations and the statistical-neighbour
+    models under data/reference/ (also writes ref_population, ref_statistical_neighbours, ref_lait_dictionary,
+    ref_benchmark_measures, ref_benchmark_files). Table bm_published: one row per measure x file x year x area.
     """
     config = benchmarks.read_config()
     with workspace.connect() as con:
@@ -51,10 +53,11 @@ def bm_published(workspace: Workspace) -> dg.MaterializeResult:
 
 @dg.asset(group_name="benchmarks", pool="duckdb_writer", kinds={"duckdb"}, deps=[bm_published])
 def bm_comparators(workspace: Workspace) -> dg.MaterializeResult:
-    """The partnership's LA beside England, its region and its statistical neighbours, LAIT's way.
+    """The partnership's local authority beside England, its region and its ten statistical neighbours for every
+    year DfE has published, with its national rank and quartile, worked out the way DfE's LAIT does (newest release wins).
 
-    Source: bm_published and ref_statistical_neighbours; the LA, region and SN model/statistic from
-    config/partnership.yaml. Grain: one row per indicator x year (the newest release for that year).
+    Reads bm_published and ref_statistical_neighbours; the local authority, region and neighbour model come from
+    config/partnership.yaml. Table bm_comparators: one row per indicator x year.
     """
     config = benchmarks.read_config()
     with workspace.connect() as con:
@@ -89,9 +92,10 @@ def _year_label(time_period: int | None) -> str:
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """A plain markdown table (no tabulate dependency)."""
+    """A plain markdown table (no tabulate dependency), numbers rounded for reading (no 83.72999999999999)."""
     if frame.empty:
         return "(none)"
+    frame = frame.round(2)
     cells = frame.astype(object).where(frame.notna(), "")
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
              "|" + "---|" * len(frame.columns)]

@@ -1,5 +1,9 @@
 """Indicator assets: DfE-rule indicators per quarter, rolling 12 months and financial year; their comparison
-with DfE's benchmarks; and the reconciliation of pipeline figures with published and partner figures."""
+with DfE's benchmarks; and the reconciliation of pipeline figures with published and partner figures.
+
+Each asset depends on every table it reads (tests/indicators/test_asset_dependencies.py derives the tables from
+the SQL and checks), so Dagster never builds one before the tables it shows.
+"""
 
 import dagster as dg
 
@@ -9,7 +13,14 @@ from pipeline.lib import benchmarks, comparison, indicators
 
 
 def _md(frame) -> dg.MetadataValue:
-    return dg.MetadataValue.md(frame.to_markdown(index=False) if len(frame) else "none")
+    """A markdown table with numbers rounded for reading (no 83.72999999999999)."""
+    if not len(frame):
+        return dg.MetadataValue.md("none")
+    return dg.MetadataValue.md(frame.round(2).to_markdown(index=False))
+
+
+def _counts(series) -> dg.MetadataValue:
+    return dg.MetadataValue.json({str(k): int(v) for k, v in series.value_counts().sort_index().items()})
 
 
 @dg.asset(
@@ -17,13 +28,17 @@ def _md(frame) -> dg.MetadataValue:
     group_name="indicators",
     pool="duckdb_writer",
     kinds={"duckdb"},
+    # the rolling 12 months read the quarter's returns and the three before; rates read ref_population
     deps=[dg.AssetDep("quarterly_returns", partition_mapping=last_four_quarters), dg.AssetDep("bm_published")],
 )
 def ind_values(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
-    """Every indicator in config/indicators.yaml for the quarter, the 12 months to its end and, at Q4, the year.
+    """The partnership's indicators for the quarter, the 12 months to its end and (at Q4) the year, counted
+    with DfE's rules (config/indicators.yaml). A figure whose return was not received says so: no value and
+    status 'not received', never 0; a 12-month or year figure missing a quarter is marked partial with the
+    quarters it covers.
 
-    Source: the stg_ views of the returns, ref_population (ONS 0-17) for rates. Grain: one row per
-    indicator x period type x breakdown value for the quarter partition (table ind_values).
+    Reads the returns (stg_ tables, raw_files, raw_sheets) and ONS populations (ref_population).
+    Table ind_values: one row per indicator x period x breakdown value.
     """
     quarter = quarter_of(context)
     config = benchmarks.read_config()
@@ -31,12 +46,18 @@ def ind_values(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.Ma
     with workspace.connect() as con:
         values = indicators.compute_quarter(con, quarter, ons_code)
         indicators.store_quarter(con, quarter, values)
-    headline = values[(values["period_type"] == "quarter") & (values["breakdown"] == "total")]
-    preview = headline[["indicator_code", "numerator", "denominator", "value"]].head(25)
+    totals = values[values["breakdown"] == "total"]
+    headline = totals[totals["period_type"] == "quarter"]
+    not_received = headline[headline["status"] == indicators.NOT_RECEIVED]
+    preview = headline[["indicator_code", "status", "numerator", "denominator", "value"]].head(25)
     return dg.MaterializeResult(metadata={
         "quarter": quarter.label,
         "rows": len(values),
         "indicators": int(values["indicator_code"].nunique()),
+        "status of the quarter's figures": _counts(headline["status"]),
+        "status of the 12-month figures": _counts(totals.loc[totals["period_type"] == "rolling_12m", "status"]),
+        "not received this quarter": dg.MetadataValue.md(
+            ", ".join(sorted(set(not_received["sources"]))) or "every return was received"),
         "preview": _md(preview),
     })
 
@@ -46,14 +67,16 @@ def ind_values(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.Ma
     group_name="indicators",
     pool="duckdb_writer",
     kinds={"duckdb"},
+    # previous values: the quarter before and the same window a year earlier (five quarters)
     deps=[dg.AssetDep("ind_values", partition_mapping=last_five_quarters), dg.AssetDep("bm_comparators")],
 )
 def mart_comparison(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
-    """Each indicator's headline value beside its previous value, DfE's England / region / statistical-neighbour
-    figures for the latest published year, its RAG rating (with words) and its difference from DfE's own figure.
+    """Each indicator beside its previous value and DfE's England, West Midlands and statistical-neighbour
+    figures for the latest published year, with a RAG rating in words and the difference from DfE's own figure.
+    Only a complete period is compared with DfE's annual figures: a partial one says why not.
 
-    Source: ind_values (this and earlier quarters), bm_comparators, config/indicators.yaml. Grain: one row per
-    indicator x period type x period for the quarter partition (table mart_comparison).
+    Reads ind_values (this and the four quarters before), bm_comparators and the catalogue.
+    Table mart_comparison: one row per indicator x period.
     """
     quarter = quarter_of(context)
     with workspace.connect() as con:
@@ -64,6 +87,7 @@ def mart_comparison(context: dg.AssetExecutionContext, workspace: Workspace) -> 
         "quarter": quarter.label,
         "rows": len(frame),
         "rag": dg.MetadataValue.json({k: int(v) for k, v in rated["rag"].value_counts().items()}),
+        "not compared (partial or not received)": int((frame["status"] != indicators.COMPLETE).sum()),
         "benchmark years": ", ".join(sorted(frame["benchmark_year"].dropna().unique())) or "none",
         "rated": _md(rated[["indicator_code", "period_label", "value", "rag", "rag_label"]].head(25)),
     })
@@ -74,14 +98,18 @@ def mart_comparison(context: dg.AssetExecutionContext, workspace: Workspace) -> 
     group_name="indicators",
     pool="duckdb_writer",
     kinds={"duckdb"},
-    deps=[mart_comparison, "ind_values"],
+    deps=[mart_comparison, "ind_values",
+          # the missing-episode check reads the missing return and Annex A list 8 directly
+          dg.AssetDep("quarterly_returns", partition_mapping=last_four_quarters)],
 )
 def mart_reconciliation(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
-    """Pipeline figures against the figures that should agree with them: DfE's published values for completed
-    years, police domestic abuse notifications against police DA contacts, missing episodes against Annex A.
+    """Our figures against the figures that should agree with them: DfE's published figures for completed
+    years, police domestic abuse notifications against police domestic abuse contacts, missing episodes in the
+    missing return against Annex A list 8. A difference is for a person to look at (a late return, a different
+    definition), not necessarily an error.
 
-    Source: mart_comparison, ind_values, stg_missing_episodes, stg_children_in_care. Grain: one row per
-    check x indicator x period for the quarter partition (table mart_reconciliation).
+    Reads mart_comparison, ind_values, stg_missing_episodes and stg_children_in_care.
+    Table mart_reconciliation: one row per check x indicator x period.
     """
     quarter = quarter_of(context)
     with workspace.connect() as con:
