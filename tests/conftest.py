@@ -10,7 +10,8 @@ import pytest
 
 from pipeline.lib.returns.spec import load_specs
 
-TEST_KEY = "test-pseudonym-key"
+# At least 32 characters, as the Workspace resource requires of every key.
+TEST_KEY = "test-pseudonym-key-not-for-real-data"
 
 
 def write_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
@@ -49,8 +50,9 @@ def contacts_workbook(tmp_path: Path):
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory):
-    """The whole pipeline over the demo's 8 quarters, once per test session."""
-    from tests.demo_run import run_demo
+def demo_run():
+    """The whole pipeline over the demo's 8 quarters: built once for the code as it is, shared by every test,
+    every worker and every later session until the code changes (tests/demo_run.py). Read-only."""
+    from tests.demo_run import cached_demo
 
-    return run_demo(tmp_path_factory.mktemp("demo"))
+    return cached_demo()
