@@ -74,10 +74,11 @@ report: install
 templates: install
 	$(PY) -m pipeline.lib.returns.templates --out templates/
 
-## Speed figures: the intake (30,000 and 300,000 rows) and the dashboard (size, build, first render)
+## Speed figures: the intake (30,000 and 300,000 rows), the dashboard (size, build, first render), the whole demo by stage
 bench: install browser
 	$(PY) scripts/bench_intake.py
 	$(PY) scripts/bench_dashboard.py
+	$(PY) scripts/bench_demo.py
 
 clean:
 	rm -rf data/demo .dagster_home .pytest_cache node_modules test-artifacts
