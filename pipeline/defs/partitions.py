@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
+import typing
 from collections.abc import Callable
 
 import dagster as dg
@@ -92,6 +94,10 @@ def each_partition(body: Callable) -> Callable:
                 context.add_asset_metadata(dict(result.metadata), partition_key=key)
         return dg.MaterializeResult()
 
+    # Dagster reads the body's parameters (context, resources) and return type from the wrapper: give it them
+    # resolved, so a module with `from __future__ import annotations` works too.
+    run.__signature__ = inspect.signature(body, eval_str=True)
+    run.__annotations__ = typing.get_type_hints(body)
     return run
 
 
