@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 from pathlib import Path
 
 import openpyxl
@@ -56,3 +58,30 @@ def demo_run():
     from tests.demo_run import cached_demo
 
     return cached_demo()
+
+
+_demo_build: list = []  # the background build this session started, if any
+
+
+def _needs_demo(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return "demo_run" in getattr(item, "fixturenames", ()) or (
+        callspec is not None and "demo" in callspec.params.values())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests on the demo run go last, and the run starts building at once in a background process, so every
+    other test runs while it is built (the second core's work). One worker starts it; the fixture waits for it."""
+    first, demo = [i for i in items if not _needs_demo(i)], [i for i in items if _needs_demo(i)]
+    items[:] = first + demo
+    if demo and first and os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0":
+        from tests.demo_run import start_background_build
+
+        _demo_build.append(start_background_build())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for build in _demo_build:
+        if build is not None and build.poll() is None:  # the session ended before a test needed it: stop it
+            os.killpg(build.pid, signal.SIGTERM)
+            build.wait(timeout=60)

@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -96,6 +98,19 @@ def _locked(path: Path, timeout_s: float) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def start_background_build(cache_dir: Path = CACHE_DIR) -> subprocess.Popen | None:
+    """Build the cache in a process of its own while other tests run (None when it is already built).
+    Its output goes to .pytest_cache/demo/build.log; `cached_demo` waits for it on the lock."""
+    if (cache_dir / inputs_hash() / "outputs.json").exists():
+        return None
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    with (cache_dir / "build.log").open("w") as log:
+        return subprocess.Popen([sys.executable, "-c", "from tests.demo_run import cached_demo; cached_demo()"],
+                                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
 def cached_demo(cache_dir: Path = CACHE_DIR) -> DemoRun:
