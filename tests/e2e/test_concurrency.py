@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -50,10 +51,13 @@ HOLD_RUN_LOCK = ("import sys, time; from pipeline.lib.warehouse import RunLock; 
 HOLD_DUCKDB = "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(300)"
 
 
-def holding(code: str, db: Path) -> subprocess.Popen:
+def holding(code: str, db: Path, timeout_s: float = 120) -> subprocess.Popen:
     """A real process holding the warehouse (our run lock, or DuckDB's own) until it is killed."""
     proc = start([sys.executable, "-c", code, str(db)], env_for(db.parent), stdout=subprocess.PIPE)
-    assert proc.stdout.readline().strip() == "ready"
+    ready, _, _ = select.select([proc.stdout], [], [], timeout_s)  # never wait for ever on a child
+    if not ready or proc.stdout.readline().strip() != "ready":
+        stop(proc)
+        raise AssertionError(f"the process holding {db} did not start within {timeout_s:.0f} s")
     return proc
 
 
