@@ -28,8 +28,10 @@ demo: install demo-browser
 	$(PY) -m pipeline.cli demo
 
 ## Install everything the tests need (incl. Debian's Chromium for browser and image tests) and run them.
+# Two workers, a test module per worker at a time (module fixtures built once); the demo run is built once in the
+# background and shared (tests/demo_run.py).
 test: install browser node_modules/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadscope
 
 # axe-core (the accessibility audit the browser tests run) comes from the npm registry, pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json
