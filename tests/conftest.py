@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -80,8 +81,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         _demo_build.append(start_background_build())
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A session that ran to the end lets the build finish (another worker may still be waiting for it, and the
+    next session reuses it); one that was stopped or failed stops it. Never left running either way."""
+    from tests.demo_run import LOCK_TIMEOUT_S
+
     for build in _demo_build:
-        if build is not None and build.poll() is None:  # the session ended before a test needed it: stop it
-            os.killpg(build.pid, signal.SIGTERM)
-            build.wait(timeout=60)
+        if build is None or build.poll() is not None:
+            continue
+        if exitstatus == pytest.ExitCode.OK and not session.shouldstop:
+            try:
+                build.wait(timeout=LOCK_TIMEOUT_S)
+                continue
+            except subprocess.TimeoutExpired:
+                pass
+        os.killpg(build.pid, signal.SIGTERM)
+        build.wait(timeout=60)
