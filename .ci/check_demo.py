@@ -57,14 +57,17 @@ def check(root: Path, log: str, no_browser: bool) -> list[str]:
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
             problems.append(f"{folder}: a report file does not open: {err}")
             continue
-        images = [f for fig in provenance.get("figures", []) for f in (fig.get("png"), fig.get("svg")) if f]
-        drawn = [f for f in images if (folder / f).is_file()]
-        if not images:
-            problems.append(f"{folder}/provenance.json lists no figures")
-        elif not no_browser and len(drawn) != len(images):
-            problems.append(f"{folder}: {len(images) - len(drawn)} of {len(images)} images missing with a browser")
-        elif no_browser and drawn:
-            problems.append(f"{folder}: {len(drawn)} images drawn although Chromium could not start")
+        charts = provenance.get("figures", [])
+        drawn = [f for f in (folder / "figures").glob("*") if f.suffix in {".png", ".svg"}] \
+            if (folder / "figures").is_dir() else []
+        skipped = (provenance.get("images") or {}).get("skipped") or []
+        if not charts:
+            problems.append(f"{folder}/provenance.json lists no charts")
+        elif not no_browser and (len(drawn) != 2 * len(charts) or skipped):
+            problems.append(f"{folder}: {len(drawn)} images for {len(charts)} charts with a browser ({skipped=})")
+        elif no_browser and (drawn or len(skipped) != len(charts)):
+            problems.append(f"{folder}: {len(drawn)} images drawn, {len(skipped)} of {len(charts)} charts recorded "
+                            "as skipped, although Chromium could not start")
     if no_browser and not any(line.startswith("Images skipped") for line in log.splitlines()):
         problems.append("the demo's output does not say that the images were skipped")
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:

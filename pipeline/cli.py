@@ -151,22 +151,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def skipped_images(report_dirs: list[Path]) -> list[str]:
-    """One line per report whose figures were not all drawn as images (no browser could start, for example),
-    naming how many and why, from the report's provenance.json and the files actually in figures/."""
+    """One line per report whose charts were not all drawn as images (no browser could start, for example),
+    saying how many and why, from its provenance.json (`images`: skipped, reason) and the files in figures/."""
     lines = []
     for out_dir in report_dirs:
+        where = out_dir.relative_to(PROJECT_ROOT) if out_dir.is_relative_to(PROJECT_ROOT) else out_dir
         try:
             provenance = json.loads((out_dir / "provenance.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            lines.append(f"Images: {out_dir.relative_to(PROJECT_ROOT)} has no readable provenance.json")
+            lines.append(f"Images: {where} has no readable provenance.json")
             continue
-        expected = [f for fig in provenance.get("figures", []) for f in (fig.get("png"), fig.get("svg")) if f]
-        missing = [f for f in expected if not (out_dir / f).is_file()]
-        info = provenance.get("images") if isinstance(provenance.get("images"), dict) else {}
-        reason = info.get("reason") or info.get("skipped_reason") or provenance.get("images_skipped_reason")
-        if missing or reason:
-            lines.append(f"Images skipped in {out_dir.relative_to(PROJECT_ROOT)}: {len(missing)} of {len(expected)} "
-                         f"files not drawn ({reason or 'no reason recorded'}); everything else was written.")
+        charts = provenance.get("figures", [])
+        info = provenance.get("images") or {}
+        absent = [c["name"] for c in charts
+                  if not all(c.get(kind) and (out_dir / c[kind]).is_file() for kind in ("png", "svg"))]
+        skipped = sorted(set(info.get("skipped") or []) | set(absent))
+        if skipped:
+            lines.append(f"Images skipped in {where}: {len(skipped)} of {len(charts)} charts have no PNG/SVG "
+                         f"({info.get('reason') or 'no reason recorded'}); everything else was written.")
     return lines
 
 
