@@ -136,8 +136,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"             latest: {dashboards[-1].relative_to(PROJECT_ROOT)}")
     for path in outputs["reports"]:
         files = [f for f in path.rglob("*") if f.is_file()]
-        print(f"  report     {path.relative_to(PROJECT_ROOT)}/ ({len(files)} files: narrative.md/.html, "
-              "data-section.docx, figures.xlsx, figures/*.png|svg, provenance.json)")
+        kinds = sorted({f.name if f.parent == path else f"{f.parent.name}/*{f.suffix}" for f in files})
+        print(f"  report     {path.relative_to(PROJECT_ROOT)}/ ({len(files)} files: {', '.join(kinds)})")
     feedback = PROJECT_ROOT / DEMO_DATA_DIR / "output" / "feedback"
     if feedback.exists():
         print(f"  feedback   {feedback.relative_to(PROJECT_ROOT)}/ (a data-quality workbook per agency and quarter)")
