@@ -8,8 +8,10 @@ PY := .venv/bin/python
 export UV_COMPILE_BYTECODE := 1
 # dagster.yaml lives in the project folder; run history goes to .dagster_home/.
 export DAGSTER_HOME := $(CURDIR)
+# The dataset and key for `make run` / `make dev` (tests point it elsewhere).
+ENV_FILE ?= .env
 
-.PHONY: demo test dev run report templates install browser bench clean
+.PHONY: demo test dev run report templates install browser demo-browser bench clean
 
 $(UV):
 	python3 -m venv .tools
@@ -22,37 +24,49 @@ $(UV):
 install: .venv/.installed
 
 ## Generate the synthetic demo returns and run the whole pipeline on them (dashboard and report out).
-demo: install
+demo: install demo-browser
 	$(PY) -m pipeline.cli demo
 
 ## Install everything the tests need (incl. Debian's Chromium for browser and image tests) and run them.
+# Two workers, a test module per worker at a time (module fixtures built once); the demo run is built once in the
+# background and shared (tests/demo_run.py).
 test: install browser node_modules/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadscope
 
 # axe-core (the accessibility audit the browser tests run) comes from the npm registry, pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null 2>&1 || { $(call apt_install,nodejs npm); }
-	npm ci --ignore-scripts --no-audit --no-fund
+	@command -v npm >/dev/null 2>&1 || $(call apt_install,nodejs npm) || { \
+	  echo "Please install Debian's nodejs and npm: the accessibility audit (axe-core) comes from npm." >&2; exit 1; }
+	timeout 900 npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-# Debian packages the tests need, installed where we can (root, or sudo), else a clear message.
-apt_install = if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
-	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo apt-get install -y -qq $(1) >/dev/null; \
-	else echo "Please install Debian's $(1) (apt-get install $(1)): the browser and image tests need it." >&2; exit 1; fi
+# Debian packages, installed where we can (root, or sudo); false where we cannot. Bounded: apt never waits for ever.
+APT = DEBIAN_FRONTEND=noninteractive timeout 900 apt-get
+apt_install = { if [ "$$(id -u)" = "0" ]; then $(APT) update -qq && $(APT) install -y -qq $(1) >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1; then sudo $(APT) update -qq && sudo $(APT) install -y -qq $(1) >/dev/null; \
+	else false; fi; }
 
 # Debian's Chromium drives Playwright and kaleido; no browser is downloaded by either tool.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { $(call apt_install,chromium); }
+	@command -v chromium >/dev/null 2>&1 || $(call apt_install,chromium) || { \
+	  echo "Please install Debian's chromium (apt-get install chromium): the browser and image tests need it." >&2; exit 1; }
 
-## Dagster's UI on the dataset named in .env (the demo dataset if there is no .env).
+# The demo draws the report's images with Chromium where it can have it, and writes everything else without it.
+demo-browser:
+	@command -v chromium >/dev/null 2>&1 || $(call apt_install,chromium) || \
+	  echo "Chromium is not installed and could not be (it needs root or sudo and a Debian mirror): the demo writes everything but the report's images." >&2
+
+## Dagster's UI on the dataset named in .env (the demo dataset if there is no .env): make dev [PORT=3000]
+# `exec`: the CLI replaces the shell, so Ctrl-C and `kill -TERM` reach it, and it stops every process dg dev started.
 dev: install
-	@if [ -f .env ]; then set -a; . ./.env; set +a; else \
-	  export SAFEGUARDING_DATA_DIR=data/demo SAFEGUARDING_PSEUDONYM_KEY=demo-only-key-not-for-real-data; fi; \
-	VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/dg dev
+	@if [ -f "$(ENV_FILE)" ]; then set -a; . "$(abspath $(ENV_FILE))"; set +a; fi; \
+	exec $(PY) -m pipeline.cli dev $(if $(PORT),--port $(PORT))
 
 ## Run the pipeline over the real returns in data/raw for the years given: make run YEARS="2023-24"
 run: install
-	@set -a; . ./.env; set +a; $(PY) -m pipeline.cli run $(YEARS)
+	@if [ ! -f "$(ENV_FILE)" ]; then echo "No .env: copy .env.example to .env and set SAFEGUARDING_PSEUDONYM_KEY in it (see the file)." >&2; exit 2; fi; \
+	if [ -z "$(YEARS)" ]; then echo 'Say which financial years: make run YEARS="2023-24"' >&2; exit 2; fi; \
+	set -a; . "$(abspath $(ENV_FILE))"; set +a; exec $(PY) -m pipeline.cli run $(YEARS)
 
 ## The year's annual-report exports from the warehouse: make report YEAR=2022-23 [INTERNAL=1] [PARTIAL=1] [DATA_DIR=data/demo]
 report: install
@@ -62,10 +76,11 @@ report: install
 templates: install
 	$(PY) -m pipeline.lib.returns.templates --out templates/
 
-## Speed figures: the intake (30,000 and 300,000 rows) and the dashboard (size, build, first render)
+## Speed figures: the intake (30,000 and 300,000 rows), the dashboard (size, build, first render), the whole demo by stage
 bench: install browser
 	$(PY) scripts/bench_intake.py
 	$(PY) scripts/bench_dashboard.py
+	$(PY) scripts/bench_demo.py
 
 clean:
 	rm -rf data/demo .dagster_home .pytest_cache node_modules test-artifacts

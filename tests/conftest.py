@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -10,7 +13,8 @@ import pytest
 
 from pipeline.lib.returns.spec import load_specs
 
-TEST_KEY = "test-pseudonym-key"
+# At least 32 characters, as the Workspace resource requires of every key.
+TEST_KEY = "test-pseudonym-key-not-for-real-data"
 
 
 def write_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
@@ -49,8 +53,47 @@ def contacts_workbook(tmp_path: Path):
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory):
-    """The whole pipeline over the demo's 8 quarters, once per test session."""
-    from tests.demo_run import run_demo
+def demo_run():
+    """The whole pipeline over the demo's 8 quarters: built once for the code as it is, shared by every test,
+    every worker and every later session until the code changes (tests/demo_run.py). Read-only."""
+    from tests.demo_run import cached_demo
 
-    return run_demo(tmp_path_factory.mktemp("demo"))
+    return cached_demo()
+
+
+_demo_build: list = []  # the background build this session started, if any
+
+
+def _needs_demo(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return "demo_run" in getattr(item, "fixturenames", ()) or (
+        callspec is not None and "demo" in callspec.params.values())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests on the demo run go last, and the run starts building at once in a background process, so every
+    other test runs while it is built (the second core's work). One worker starts it; the fixture waits for it."""
+    first, demo = [i for i in items if not _needs_demo(i)], [i for i in items if _needs_demo(i)]
+    items[:] = first + demo
+    if demo and first and os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0":
+        from tests.demo_run import start_background_build
+
+        _demo_build.append(start_background_build())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A session that ran to the end lets the build finish (another worker may still be waiting for it, and the
+    next session reuses it); one that was stopped or failed stops it. Never left running either way."""
+    from tests.demo_run import LOCK_TIMEOUT_S
+
+    for build in _demo_build:
+        if build is None or build.poll() is not None:
+            continue
+        if exitstatus == pytest.ExitCode.OK and not session.shouldstop:
+            try:
+                build.wait(timeout=LOCK_TIMEOUT_S)
+                continue
+            except subprocess.TimeoutExpired:
+                pass
+        os.killpg(build.pid, signal.SIGTERM)
+        build.wait(timeout=60)

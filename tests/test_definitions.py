@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import datetime as dt
-
+import dagster as dg
 
 from pipeline.lib.paths import PROJECT_ROOT
 from pipeline.lib.periods import FinancialYear, Quarter
@@ -46,3 +46,74 @@ def test_dg_check_defs_passes():
                             timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All definitions loaded successfully" in result.stdout + result.stderr
+
+
+def test_the_project_instance_runs_one_run_at_a_time(tmp_path):
+    """dagster.yaml: the UI's and the sensor's runs queue, one at a time (DuckDB has one writer)."""
+    instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
+    try:
+        config = instance.get_concurrency_config()
+        assert config.run_queue_config.max_concurrent_runs == 1
+        assert config.pool_config.default_pool_limit == 1
+    finally:
+        instance.dispose()
+
+
+def test_each_partition_runs_a_range_in_one_run_with_metadata_and_checks_per_quarter():
+    from pipeline.defs.partitions import each_partition, one_run_per_backfill
+
+    keys = ["2022-23-Q1", "2022-23-Q2", "2022-23-Q3", "2022-23-Q4"]
+    partitions = dg.StaticPartitionsDefinition(keys)
+    seen: list[str] = []
+
+    @dg.asset(partitions_def=partitions, backfill_policy=one_run_per_backfill)
+    @each_partition
+    def quarterly(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        seen.append(context.partition_key)
+        return dg.MaterializeResult(metadata={"quarter": context.partition_key, "rows": len(seen)})
+
+    @dg.asset_check(asset=quarterly)
+    @each_partition
+    def not_q3(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=not context.partition_key.endswith("Q3"), metadata={"n": 1})
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([quarterly, not_q3], instance=instance, raise_on_error=False,
+                            tags={"dagster/asset_partition_range_start": keys[0],
+                                  "dagster/asset_partition_range_end": keys[-1]})
+    assert seen == keys  # one run, the quarters in time order
+    by_partition = {m.partition: m.metadata for m in (e.event_specific_data.materialization
+                                                      for e in result.get_asset_materialization_events())}
+    assert {k: (m["quarter"].value, m["rows"].value) for k, m in by_partition.items()} == {
+        k: (k, i + 1) for i, k in enumerate(keys)}
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed
+    assert check.metadata["failing partitions"].value == "2022-23-Q3"
+    assert check.metadata["2022-23-Q2 n"].value == 1
+    # One quarter: the body's own result, untouched.
+    seen.clear()
+    single = dg.materialize([quarterly, not_q3], instance=instance, partition_key="2022-23-Q2")
+    assert seen == ["2022-23-Q2"]
+    [check] = single.get_asset_check_evaluations()
+    assert check.passed and set(check.metadata) == {"n"}
+
+
+def test_metadata_numbers_are_rounded_one_way():
+    import pandas as pd
+
+    from pipeline.defs.metadata import number, rounded, table
+
+    assert number(83.72999999999999) == 83.73
+    assert number(float("nan")) is None
+    assert number(7) == 7 and number("2022-23") == "2022-23"
+    frame = pd.DataFrame({"indicator": ["cpp_rate_10k", "x"], "value": [83.72999999999999, 2.111111111111111],
+                          "mixed": [5.014285714285714, "c"], "count": [339, 4]})
+    text = table(frame).value
+    assert "83.73" in text and "2.11" in text and "5.01" in text and "339" in text
+    assert "83.7299" not in text and "2.1111" not in text
+    assert table(frame.iloc[0:0]).value == "none"
+    meta = rounded({"share": 0.123456, "rows": 12, "timings": dg.MetadataValue.json({"images": 1.23456, "x": [0.5555]}),
+                    "size": dg.MetadataValue.float(1.87654)})
+    assert meta["share"] == 0.12 and meta["rows"] == 12
+    assert meta["timings"].data == {"images": 1.23, "x": [0.56]}
+    assert meta["size"].value == 1.88

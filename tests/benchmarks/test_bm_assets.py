@@ -9,6 +9,7 @@ import pytest
 from pipeline.defs.benchmarks import checks
 from pipeline.defs.benchmarks.assets import bm_comparators, bm_published
 from pipeline.defs.resources import Workspace
+from tests.conftest import TEST_KEY
 
 CHECKS = [
     checks.every_reference_file_yields_rows,
@@ -24,7 +25,7 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
-    workspace = Workspace(data_dir=str(data_dir), pseudonym_key="test")
+    workspace = Workspace(data_dir=str(data_dir), pseudonym_key=TEST_KEY)
     result = dg.materialize([bm_published, bm_comparators, *CHECKS], resources={"workspace": workspace})
     return result, workspace
 
@@ -77,7 +78,7 @@ def test_definitions_load():
     defs = dg.Definitions(
         assets=[bm_published, bm_comparators],
         asset_checks=CHECKS,
-        resources={"workspace": Workspace(data_dir="unused", pseudonym_key="test")},
+        resources={"workspace": Workspace(data_dir="unused", pseudonym_key=TEST_KEY)},
     )
     dg.Definitions.validate_loadable(defs)
     assert defs.resolve_assets_def("bm_comparators").group_names_by_key[dg.AssetKey("bm_comparators")] == "benchmarks"

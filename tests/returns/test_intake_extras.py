@@ -28,9 +28,9 @@ def project_definitions() -> dg.Definitions:
 
 
 def tick(tmp_path, cursor=None):
-    context = dg.build_sensor_context(cursor=cursor, definitions=project_definitions(), resources={
-        "workspace": Workspace(data_dir=str(tmp_path), pseudonym_key=TEST_KEY)})
-    return raw_returns_sensor.evaluate_tick(context)
+    with dg.build_sensor_context(cursor=cursor, definitions=project_definitions(), resources={
+            "workspace": Workspace(data_dir=str(tmp_path), pseudonym_key=TEST_KEY)}) as context:
+        return raw_returns_sensor.evaluate_tick(context)
 
 
 def test_sensor_requests_one_run_per_changed_quarter_and_none_when_nothing_changed(tmp_path, contacts_workbook):

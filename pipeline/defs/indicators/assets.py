@@ -7,7 +7,14 @@ the SQL and checks), so Dagster never builds one before the tables it shows.
 
 import dagster as dg
 
-from pipeline.defs.partitions import last_five_quarters, last_four_quarters, quarter_of, quarter_partitions
+from pipeline.defs.partitions import (
+    each_partition,
+    last_five_quarters,
+    last_four_quarters,
+    one_run_per_backfill,
+    quarter_of,
+    quarter_partitions,
+)
 from pipeline.defs.resources import Workspace
 from pipeline.lib import benchmarks, comparison, indicators
 
@@ -25,12 +32,14 @@ def _counts(series) -> dg.MetadataValue:
 
 @dg.asset(
     partitions_def=quarter_partitions,
+    backfill_policy=one_run_per_backfill,
     group_name="indicators",
     pool="duckdb_writer",
     kinds={"duckdb"},
     # the rolling 12 months read the quarter's returns and the three before; rates read ref_population
     deps=[dg.AssetDep("quarterly_returns", partition_mapping=last_four_quarters), dg.AssetDep("bm_published")],
 )
+@each_partition
 def ind_values(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """The partnership's indicators for the quarter, the 12 months to its end and (at Q4) the year, counted
     with DfE's rules (config/indicators.yaml). A figure whose return was not received says so: no value and
@@ -64,12 +73,14 @@ def ind_values(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.Ma
 
 @dg.asset(
     partitions_def=quarter_partitions,
+    backfill_policy=one_run_per_backfill,
     group_name="indicators",
     pool="duckdb_writer",
     kinds={"duckdb"},
     # previous values: the quarter before and the same window a year earlier (five quarters)
     deps=[dg.AssetDep("ind_values", partition_mapping=last_five_quarters), dg.AssetDep("bm_comparators")],
 )
+@each_partition
 def mart_comparison(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """Each indicator beside its previous value and DfE's England, West Midlands and statistical-neighbour
     figures for the latest published year, with a RAG rating in words and the difference from DfE's own figure.
@@ -95,6 +106,7 @@ def mart_comparison(context: dg.AssetExecutionContext, workspace: Workspace) -> 
 
 @dg.asset(
     partitions_def=quarter_partitions,
+    backfill_policy=one_run_per_backfill,
     group_name="indicators",
     pool="duckdb_writer",
     kinds={"duckdb"},
@@ -102,6 +114,7 @@ def mart_comparison(context: dg.AssetExecutionContext, workspace: Workspace) -> 
           # the missing-episode check reads the missing return and Annex A list 8 directly
           dg.AssetDep("quarterly_returns", partition_mapping=last_four_quarters)],
 )
+@each_partition
 def mart_reconciliation(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """Our figures against the figures that should agree with them: DfE's published figures for completed
     years, police domestic abuse notifications against police domestic abuse contacts, missing episodes in the

@@ -2,13 +2,15 @@
 
 import dagster as dg
 
-from pipeline.defs.partitions import quarter_of, quarter_partitions
+from pipeline.defs.partitions import each_partition, one_run_per_backfill, quarter_of, quarter_partitions
 from pipeline.defs.resources import Workspace
 from pipeline.lib import benchmarks
 from pipeline.lib.render import dashboard
 
 
-@dg.asset(partitions_def=quarter_partitions, group_name="reporting", kinds={"html"}, deps=["ind_values"])
+@dg.asset(partitions_def=quarter_partitions, backfill_policy=one_run_per_backfill, group_name="reporting", kinds={"html"},
+          deps=["ind_values"])
+@each_partition
 def quarterly_dashboard(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """The QPPA subgroup's dashboard for the quarter: one self-contained HTML file (no network requests).
 

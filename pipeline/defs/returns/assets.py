@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from pipeline.defs.partitions import quarter_of, quarter_partitions
+from pipeline.defs.partitions import each_partition, one_run_per_backfill, quarter_of, quarter_partitions
 from pipeline.defs.resources import Workspace
 from pipeline.lib.returns.feedback import feedback_for_quarter, quarter_folder, write_feedback
 from pipeline.lib.returns.intake import intake_quarter
@@ -13,10 +13,12 @@ from pipeline.lib.returns.intake import intake_quarter
 
 @dg.asset(
     partitions_def=quarter_partitions,
+    backfill_policy=one_run_per_backfill,
     group_name="returns",
     pool="duckdb_writer",
     kinds={"duckdb", "excel"},
 )
+@each_partition
 def quarterly_returns(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """Every return filed for the quarter, read, checked and loaded.
 
@@ -55,10 +57,12 @@ def quarterly_returns(context: dg.AssetExecutionContext, workspace: Workspace) -
 
 @dg.asset(
     partitions_def=quarter_partitions,
+    backfill_policy=one_run_per_backfill,
     group_name="returns",
     deps=[quarterly_returns],
     kinds={"excel"},
 )
+@each_partition
 def intake_feedback(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """A data-quality workbook per agency for the quarter, to send back with the return.
 

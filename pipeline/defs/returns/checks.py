@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from pipeline.defs.partitions import quarter_of
+from pipeline.defs.partitions import each_partition, quarter_of
 from pipeline.defs.resources import Workspace
 from pipeline.defs.returns.assets import quarterly_returns
 from pipeline.lib.returns.spec import load_specs
 
 
 @dg.asset_check(asset=quarterly_returns, blocking=True)
+@each_partition
 def every_row_accounted_for(context: dg.AssetCheckExecutionContext, workspace: Workspace) -> dg.AssetCheckResult:
     """For every file and list: rows read = rows loaded + rows quarantined, and the tables hold exactly those rows."""
     quarter = quarter_of(context)
@@ -37,6 +38,7 @@ def every_row_accounted_for(context: dg.AssetCheckExecutionContext, workspace: W
 
 
 @dg.asset_check(asset=quarterly_returns)
+@each_partition
 def every_file_recorded(context: dg.AssetCheckExecutionContext, workspace: Workspace) -> dg.AssetCheckResult:
     """Every file in the quarter's folder is in raw_files, loaded or rejected with a reason."""
     from pipeline.lib.returns.intake import quarter_files
