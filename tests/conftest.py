@@ -52,6 +52,24 @@ def contacts_workbook(tmp_path: Path):
     return make
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Playwright and Debian's Chromium per test process (Playwright's sync API admits one at a time per thread).
+    Tests that need it fail, not skip, when the browser is missing."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's chromium is needed: `make test` installs it (apt-get install chromium)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
 @pytest.fixture(scope="session")
 def demo_run():
     """The whole pipeline over the demo's 8 quarters: built once for the code as it is, shared by every test,

@@ -13,27 +13,21 @@ from pipeline.lib.learning.briefings import write_briefings
 from pipeline.lib.periods import FinancialYear
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
 
 
-def test_every_review_and_audit_briefing_is_one_a4_page_with_no_request(learning_warehouse, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Debian's chromium is needed (apt-get install chromium)"
+def test_every_review_and_audit_briefing_is_one_a4_page_with_no_request(learning_warehouse, tmp_path, browser):
     with duckdb.connect(str(learning_warehouse), read_only=True) as con:
         pages = [p for p in write_briefings(con, FinancialYear(2022), tmp_path) if p.suffix == ".html"]
     requests: list[str] = []
     counts = {}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        page = browser.new_page()
-        page.on("request", lambda r: requests.append(r.url) if not r.url.startswith("file:") else None)
-        for path in pages:
-            page.goto(path.as_uri())
-            pdf = page.pdf(format="A4", print_background=True)
-            counts[path.stem] = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-        browser.close()
+    context = browser.new_context()     # the session's one Playwright: a second in this process would refuse
+    page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith("file:") else None)
+    for path in pages:
+        page.goto(path.as_uri())
+        pdf = page.pdf(format="A4", print_background=True)
+        counts[path.stem] = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    context.close()
     assert requests == []
     assert len(counts) == 17
     assert {k: v for k, v in counts.items() if k != "thematic-briefing" and v != 1} == {}

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.lib import sdc
+from pipeline.lib import atomic, sdc
 from pipeline.lib.indicators import Indicator, load_catalogue
 from pipeline.lib.paths import PROJECT_ROOT
 from pipeline.lib.periods import FinancialYear, Quarter
@@ -655,7 +655,7 @@ def write_dashboard(con: duckdb.DuckDBPyConnection, quarter: Quarter, output_dir
                     expected_returns: list[dict] | None = None) -> Path:
     path = dashboard_path(output_dir, quarter)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_dashboard(con, quarter, partnership, expected_returns), encoding="utf-8")
+    atomic.write_text(path, render_dashboard(con, quarter, partnership, expected_returns))
     return path
 
 
@@ -680,5 +680,5 @@ def write_index(output_dir: Path, partnership: dict | str) -> Path:
     path = folder / "index.html"
     html = make_environment().get_template("dashboard/index.html.j2").render(
         partnership=partnership["name"], by_year=by_year, provenance=Provenance(period_label="all quarters"))
-    path.write_text(html, encoding="utf-8")
+    atomic.write_text(path, html)
     return path

@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from pipeline.lib.atomic import atomic_path
 from pipeline.lib.periods import Quarter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -227,15 +228,20 @@ def write_feedback(con: duckdb.DuckDBPyConnection, quarter: Quarter, out_dir: Pa
                    generated_at: dt.datetime | None = None) -> dict[str, Path]:
     """Write <out_dir>/<2022-23-Q3>/<agency>.xlsx for every agency that filed for the quarter; agency -> path.
 
-    The quarter's folder is rewritten whole, so an agency whose files were withdrawn leaves no stale workbook.
+    Each workbook is written to a temporary file and renamed over the old one, so a run killed mid-write leaves
+    the previous workbook whole. Only once every new workbook is in place are stale ones (an agency whose
+    files were withdrawn) removed.
     """
     folder = out_dir / quarter_folder(quarter)
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.xlsx"):
-        old.unlink()
     written = {}
     for fb in feedback_for_quarter(con, quarter):
         path = folder / agency_file_name(fb.agency)
-        build_workbook(fb, generated_at).save(path)
+        with atomic_path(path) as tmp:
+            build_workbook(fb, generated_at).save(tmp)
         written[fb.agency] = path
+    keep = set(written.values())
+    for old in folder.glob("*.xlsx"):
+        if old not in keep:
+            old.unlink()
     return written

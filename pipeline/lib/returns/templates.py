@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pipeline.lib.atomic import atomic_path
 from pipeline.lib.paths import PROJECT_ROOT
 from pipeline.lib.returns.spec import CodeList, ColumnSpec, ReturnSpec, load_code_lists, load_specs
 
@@ -194,7 +195,8 @@ def write_templates(out_dir: Path) -> list[Path]:
     paths = []
     for spec in load_specs().values():
         path = out_dir / template_name(spec)
-        build_template(spec, code_lists).save(path)
+        with atomic_path(path) as tmp:
+            build_template(spec, code_lists).save(tmp)
         paths.append(path)
     return paths
 
