@@ -24,7 +24,9 @@ from tests.independent.workbooks import FileWritten, write_return
 KEY = "independent-check-key-not-for-real-data"
 # The quarter before the first return: materialised with nothing filed, so its figures must be 'not received'.
 EMPTY_QUARTER = Q(2021, 1).prev()
-GAP_QUARTERS = [Q(2022, 1), Q(2022, 2), Q(2022, 4)]   # 2022-23 Q3 never filed
+GAP_QUARTERS = [Q(2022, 1), Q(2022, 2), Q(2022, 4)]   # 2022-23 Q3 not filed under its quarter...
+MISFILED = "2022-23/Annex A Q3.xlsx"                   # ...but left loose in the year's folder
+COPY = "2022-23/Q2/annex_a (copy).xlsx"                # a byte-identical second copy of Q2's return
 
 
 @dataclass
@@ -57,10 +59,15 @@ def reference_warehouse(tmp_path_factory) -> Path:
 
 
 def _build(name: str, world: World, variant: str, quarters: list[Q], first: Q, last: Q,
-           tmp_path_factory, reference: Path) -> Build:
+           tmp_path_factory, reference: Path, misfiled: bool = False) -> Build:
     data_dir = tmp_path_factory.mktemp(name)
     shutil.copy(reference, data_dir / "warehouse.duckdb")
-    files = [write_return(world, q, data_dir / "raw", variant) for q in quarters]
+    raw = data_dir / "raw"
+    files = [write_return(world, q, raw, variant) for q in quarters]
+    if misfiled:
+        loose = write_return(world, Q(2022, 3), raw, variant, folder="2022-23")
+        (raw / loose.relative_path).rename(raw / MISFILED)
+        shutil.copy(raw / files[1].relative_path, raw / COPY)
     workspace = Workspace(data_dir=str(data_dir), pseudonym_key=KEY)
     # One run over the range, as the CLI runs a year (one run per backfill).
     result = dg.materialize([quarterly_returns, ind_values], resources={"workspace": workspace}, raise_on_error=False,
@@ -83,7 +90,7 @@ def dirty(world, tmp_path_factory, reference_warehouse) -> Build:
 @pytest.fixture(scope="session")
 def gap(world, tmp_path_factory, reference_warehouse) -> Build:
     return _build("gap", world, "clean", GAP_QUARTERS, GAP_QUARTERS[0], GAP_QUARTERS[-1], tmp_path_factory,
-                  reference_warehouse)
+                  reference_warehouse, misfiled=True)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from tests.independent.conftest import EMPTY_QUARTER, GAP_QUARTERS
+from tests.independent.conftest import COPY, EMPTY_QUARTER, GAP_QUARTERS, MISFILED
 from tests.independent.journeys import FILED, Q, care_leavers_at, expected
 from tests.independent.workbooks import DIRTY_HEADINGS, JUNK, FileWritten
 
@@ -306,6 +306,39 @@ def test_a_year_missing_a_quarter_is_partial_and_the_missing_quarter_not_receive
         q3 = got.get((code, "quarter", missing.start, missing.end))
         if q3 is None or (q3[0], q3[2], q3[3]) != (None, None, "not_received"):
             problems.append(f"{code} {missing.label}: {q3 and q3[:4]}, expected not_received with no value")
+    assert not problems, report(problems)
+
+
+def test_a_misfiled_return_is_named_not_lost(gap):
+    """The Q3 return left loose in 2022-23/: in raw_files as not filed, with where it should go; Q3 stays not received."""
+    rows = gap.con.execute("select period_key, status, message from raw_files where relative_path = ?", [MISFILED]).fetchall()
+    assert len(rows) == 1, f"{MISFILED}: {rows or 'not in raw_files'}"
+    period_key, status, message = rows[0]
+    assert (period_key, status) == ("unfiled", "not_filed")
+    assert message and "Q" in message, message
+
+
+def test_a_byte_identical_copy_is_read_once_and_changes_no_figure(world, gap):
+    problems = []
+    rows = gap.con.execute("select file_id, status from raw_files where relative_path = ?", [COPY]).fetchall()
+    if [r[1] for r in rows] != ["duplicate"]:
+        problems.append(f"{COPY}: raw_files {rows or 'has no row'}, expected one row with status 'duplicate'")
+    original = gap.file_id(gap.files[1])
+    if original in [r[0] for r in rows]:
+        problems.append(f"the copy shares the original's file ID {original}")
+    else:
+        for table in ("raw_contacts", "raw_referrals", "raw_cin"):
+            n = gap.con.execute(f"select count(*) from {table} where file_id in (select file_id from raw_files "
+                                "where relative_path = ?)", [COPY]).fetchall()[0][0]
+            if n:
+                problems.append(f"{table}: {n} rows loaded from the copy")
+    got = totals(gap)
+    for q in GAP_QUARTERS[:2]:
+        want = expected(world, q.start, q.end)
+        for code in GROUPS["contacts"] + GROUPS["referrals"]:
+            row = got.get((code, "quarter", q.start, q.end))
+            if row is None or _num(row[0]) != want[code][0]:
+                problems.append(f"{code} {q.label}: {row and row[:4]}, expected {want[code]}")
     assert not problems, report(problems)
 
 
