@@ -85,13 +85,29 @@ def report(problems: list[str], limit: int = 25) -> str:
     return f"{len(problems)} problems:\n" + "\n".join(problems[:limit]) + ("\n..." if len(problems) > limit else "")
 
 
-def _finding(n: int, text: str):
-    return pytest.mark.xfail(strict=True, reason=f"FINDING {n}: {text}")
+FINDINGS = {
+    1: "Ofsted's 'List 5 - S47 and ICPC' is read as List 7 and the real List 7 is never read",
+    2: '#N/A in Allocated Team / Worker quarantines the whole row',
+    3: "'CS Assessment Updated' in an optional outcome column quarantines the assessment",
+    4: 'impossible children in care (looked after before birth, aged 19) are loaded and counted',
+    5: 'sheets not read (notes, lists 9-11, a list taken for a duplicate) have no raw_sheets row',
+    6: 'lists 9, 10 and 11 are not read; no care-leaver figure',
+    7: "a byte-identical copy shares the original's file ID and multiplies its figures",
+    8: 'a return left loose in the year folder is not in raw_files',
+}
+
+
+def finding(*numbers: int) -> pytest.MarkDecorator:
+    """xfail(strict) naming the findings (FINDINGS.md) a test waits for: it turns red the day they are all fixed."""
+    return pytest.mark.xfail(strict=True, reason="; ".join(f"FINDING {n}: {FINDINGS[n]}" for n in numbers))
 
 
 # ---- 1. every indicator equals the generator's count -----------------------------------------------------------------
 
-INDICATOR_FINDINGS: dict[tuple[str, str], pytest.MarkDecorator] = {}
+INDICATOR_FINDINGS = {("clean", "child_protection"): finding(1), ("clean", "children_in_care"): finding(4),
+                      ("dirty", "referrals"): finding(2), ("dirty", "assessments"): finding(3),
+                      ("dirty", "cin"): finding(2), ("dirty", "child_protection"): finding(1),
+                      ("dirty", "children_in_care"): finding(4)}
 
 
 @pytest.mark.parametrize("group", list(GROUPS))
@@ -105,6 +121,7 @@ def test_every_indicator_equals_the_generators_count(request, world, variant, gr
     assert not problems, report(problems)
 
 
+@finding(2, 3)
 def test_clean_and_dirty_give_identical_indicators(clean, dirty):
     a, b = totals(clean), totals(dirty)
     codes = {c for group in GROUPS.values() for c in group}
@@ -153,14 +170,14 @@ def _valid_row_problems(build, lists: list[str]) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("variant", ["clean", "dirty"])
+@pytest.mark.parametrize("variant", [pytest.param("clean", marks=finding(1)), pytest.param("dirty", marks=finding(1, 2, 3))])
 def test_no_valid_row_of_lists_1_to_8_is_lost(request, variant):
     build = request.getfixturevalue(variant)
     problems = _valid_row_problems(build, LISTS_1_TO_8)
     assert not problems, report(problems)
 
 
-@pytest.mark.parametrize("variant", ["clean", "dirty"])
+@pytest.mark.parametrize("variant", [pytest.param("clean", marks=finding(6)), pytest.param("dirty", marks=finding(6))])
 def test_every_row_of_lists_9_to_11_is_loaded(request, variant):
     build = request.getfixturevalue(variant)
     problems = _valid_row_problems(build, LISTS_9_TO_11)
@@ -173,7 +190,9 @@ def _invalid_cases():
             for variant in ("clean", "dirty") for inv in invalid_rows(Q(2022, 2))]
 
 
-INVALID_FINDINGS: dict[tuple[str, str], pytest.MarkDecorator] = {}
+INVALID_FINDINGS = {(variant, why): finding(n) for variant in ("clean", "dirty") for why, n in [
+    ("plan ends before it starts", 1),   # list 7 is never read, so its invalid row cannot be quarantined
+    ("looked after from 8 years before birth", 4), ("a 19-year-old looked after", 4)]}
 
 
 @pytest.mark.parametrize("variant,why", _invalid_cases())
@@ -194,6 +213,7 @@ def test_invalid_row_is_quarantined_naming_its_column(request, variant, why):
     assert named & columns, f"{why}: the errors for row {row} name {sorted(named)}, expected one of {sorted(columns)}"
 
 
+@finding(2, 3)
 def test_junk_in_optional_cells_is_a_warning_naming_the_cell(dirty):
     """`CS Assessment Updated` and `#N/A` in columns no indicator needs: the row loads, the cell is warned about."""
     problems = []
@@ -216,7 +236,8 @@ def test_junk_in_optional_cells_is_a_warning_naming_the_cell(dirty):
     assert not problems, report(problems)
 
 
-@pytest.mark.parametrize("variant", ["clean", "dirty"])
+@pytest.mark.parametrize("variant", [pytest.param("clean", marks=finding(1, 5, 6)),
+                                     pytest.param("dirty", marks=finding(1, 2, 3, 5, 6))])
 def test_every_list_sheet_is_read_as_its_own_list_and_its_rows_add_up(request, variant):
     build = request.getfixturevalue(variant)
     problems = []
@@ -239,6 +260,7 @@ def test_every_list_sheet_is_read_as_its_own_list_and_its_rows_add_up(request, v
     assert not problems, report(problems)
 
 
+@finding(5)
 def test_every_other_sheet_is_listed_as_not_read(dirty):
     problems = []
     for written in dirty.files:
@@ -270,7 +292,16 @@ def test_a_quarter_with_no_return_is_not_received_never_zero(clean):
     assert not problems, report(problems)
 
 
-def test_rolling_year_reaching_before_the_first_return_is_partial(clean):
+# The gap build also holds the byte-identical copy of Q2's return, whose repeated rows (finding 7) stay open for ever.
+PERIOD_FINDINGS = {("rolling", "child_protection"): finding(1), ("gap", "child_protection"): finding(1),
+                   ("gap", "children_in_care"): finding(4), ("gap", "cin"): finding(7)}
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_rolling_year_reaching_before_the_first_return_is_partial(request, clean, group):
+    mark = PERIOD_FINDINGS.get(("rolling", group))
+    if mark is not None:
+        request.applymarker(mark)
     got = totals(clean)
     problems = []
     for q in FILED[:3]:
@@ -280,7 +311,7 @@ def test_rolling_year_reaching_before_the_first_return_is_partial(clean):
         while m.start < HISTORY_START:
             missing.append(m.label)
             m = m.next()
-        for code in ALL_CODES:
+        for code in GROUPS[group]:
             if code in SNAPSHOTS:
                 continue
             row = got.get((code, "rolling_12m", start, q.end))
@@ -289,12 +320,16 @@ def test_rolling_year_reaching_before_the_first_return_is_partial(clean):
     assert not problems, report(problems)
 
 
-def test_a_year_missing_a_quarter_is_partial_and_the_missing_quarter_not_received(world, gap):
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_a_year_missing_a_quarter_is_partial_and_the_missing_quarter_not_received(request, world, gap, group):
+    mark = PERIOD_FINDINGS.get(("gap", group))
+    if mark is not None:
+        request.applymarker(mark)
     got = totals(gap)
     year = (Q(2022, 1).start, Q(2022, 4).end)
     missing = Q(2022, 3)
     problems = []
-    for code in ALL_CODES:
+    for code in GROUPS[group]:
         row = got.get((code, "year", *year))
         if code in SNAPSHOTS:   # a snapshot rests on the year-end quarter alone, which was filed
             n, _ = expected(world, *year)[code]
@@ -309,6 +344,7 @@ def test_a_year_missing_a_quarter_is_partial_and_the_missing_quarter_not_receive
     assert not problems, report(problems)
 
 
+@finding(8)
 def test_a_misfiled_return_is_named_not_lost(gap):
     """The Q3 return left loose in 2022-23/: in raw_files as not filed, with where it should go; Q3 stays not received."""
     rows = gap.con.execute("select period_key, status, message from raw_files where relative_path = ?", [MISFILED]).fetchall()
@@ -318,6 +354,7 @@ def test_a_misfiled_return_is_named_not_lost(gap):
     assert message and "Q" in message, message
 
 
+@finding(7)
 def test_a_byte_identical_copy_is_read_once_and_changes_no_figure(world, gap):
     problems = []
     rows = gap.con.execute("select file_id, status from raw_files where relative_path = ?", [COPY]).fetchall()
@@ -344,7 +381,7 @@ def test_a_byte_identical_copy_is_read_once_and_changes_no_figure(world, gap):
 
 # ---- 4. lists 9-11 -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("variant", ["clean", "dirty"])
+@pytest.mark.parametrize("variant", [pytest.param("clean", marks=finding(6)), pytest.param("dirty", marks=finding(6))])
 def test_care_leavers_at_each_quarter_end(request, world, variant):
     build = request.getfixturevalue(variant)
     got = totals(build)
