@@ -487,6 +487,47 @@ def expected(world: World, start: dt.date, end: dt.date) -> dict[str, tuple[int,
     }
 
 
+SOURCE_GROUP = {"1": "Individual", "2": "Education", "3": "Health", "4": "Housing", "5": "LA services", "6": "Police",
+                "7": "Other legal agency", "8": "Other", "9": "Anonymous"}   # CIN census source code -> its group
+
+
+def age_at(dob: dt.date, day: dt.date) -> int:
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def dfe_age_band(dob: dt.date, at: dt.date) -> str:
+    age = age_at(dob, at)
+    return "Under 1" if age < 1 else "1-4" if age <= 4 else "5-9" if age <= 9 else "10-15" if age <= 15 else "16+"
+
+
+def _label(annex_a: str) -> str:
+    """'a) Neglect' -> 'Neglect'."""
+    return annex_a.split(") ", 1)[1]
+
+
+def _shares(code: str, values: list[str]) -> dict[tuple[str, str], tuple[int, int]]:
+    return {(code, v): (values.count(v), len(values)) for v in set(values)}
+
+
+def expected_breakdowns(world: World, start: dt.date, end: dt.date) -> dict[tuple[str, str], tuple[int, int]]:
+    """(indicator_code, breakdown_value) -> (numerator, denominator) of the breakdown rows, from the records."""
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for code, events in (("contacts_by_source", world.contacts), ("referrals_by_source", world.referrals)):
+        out |= _shares(code, [SOURCE_GROUP[e.source[0]] for e in events if in_range(e.date, start, end)])
+    on_plan = {p.child.child_id: p for p in world.plans if open_at(p.start, p.end, end)}.values()
+    out |= _shares("cpp_by_category", [_label(p.category) for p in on_plan])
+    out |= _shares("cpp_by_age_band", [dfe_age_band(p.child.dob, end) for p in on_plan])
+    known_disability = [_label(p.child.disability) for p in on_plan if p.child.disability != "c) Unknown"]
+    out |= _shares("cpp_by_disability", known_disability)
+    unknown = sum(p.child.disability == "c) Unknown" for p in on_plan)
+    if unknown:
+        out[("cpp_by_disability", "Unknown")] = (unknown, len(on_plan))
+    in_care = {c.child.child_id: c for c in world.care if open_at(c.start, c.end, end)}.values()
+    out |= _shares("cla_by_age_band", [dfe_age_band(c.child.dob, end) for c in in_care])
+    out |= _shares("cla_by_gender", [_label(c.child.gender) for c in in_care])
+    return out
+
+
 def care_leavers_at(world: World, q: Q) -> int:
     """Young people on list 9 at the quarter's end (care_leavers_total)."""
     return len(scope(world, q)["care_leavers"])

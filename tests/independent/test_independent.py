@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from tests.independent.conftest import COPY, EMPTY_QUARTER, GAP_QUARTERS, MISFILED
-from tests.independent.journeys import FILED, Q, care_leavers_at, expected
+from tests.independent.journeys import FILED, Q, care_leavers_at, expected, expected_breakdowns
 from tests.independent.workbooks import DIRTY_HEADINGS, JUNK, FileWritten
 
 pytestmark = pytest.mark.independent
@@ -118,6 +118,39 @@ def test_every_indicator_equals_the_generators_count(request, world, variant, gr
         request.applymarker(mark)
     build = request.getfixturevalue(variant)
     problems = mismatches(world, build, GROUPS[group])
+    assert not problems, report(problems)
+
+
+BREAKDOWNS = {"front_door": ["contacts_by_source", "referrals_by_source"],
+              "child_protection": ["cpp_by_category", "cpp_by_age_band", "cpp_by_disability"],
+              "children_in_care": ["cla_by_age_band", "cla_by_gender"]}
+BREAKDOWN_FINDINGS = {("clean", "child_protection"): finding(1), ("dirty", "child_protection"): finding(1),
+                      ("clean", "children_in_care"): finding(4), ("dirty", "children_in_care"): finding(4),
+                      ("dirty", "front_door"): finding(2)}
+
+
+@pytest.mark.parametrize("group", list(BREAKDOWNS))
+@pytest.mark.parametrize("variant", ["clean", "dirty"])
+def test_every_breakdown_equals_the_generators_count(request, world, variant, group):
+    """Source groups, categories, DfE age bands at the period end, disability (Yes/No of the known), gender."""
+    mark = BREAKDOWN_FINDINGS.get((variant, group))
+    if mark is not None:
+        request.applymarker(mark)
+    build = request.getfixturevalue(variant)
+    codes = BREAKDOWNS[group]
+    rows = build.con.execute(f"""
+        select indicator_code, period_type, period_start, period_end, breakdown_value, numerator, denominator
+        from ind_values where breakdown <> 'total' and indicator_code in ({", ".join("?" * len(codes))})""",
+        codes).fetchall()
+    got = {(r[0], r[1], r[2], r[3], r[4]): (_num(r[5]), _num(r[6])) for r in rows}
+    problems = []
+    for period_type, start, end, _ in windows():
+        want = {k: v for k, v in expected_breakdowns(world, start, end).items() if k[0] in codes}
+        here = {(k[0], k[4]): v for k, v in got.items() if k[1:4] == (period_type, start, end)}
+        for key in sorted(set(want) | {k for k, v in here.items() if v[0]}):
+            if here.get(key) != want.get(key):
+                problems.append(f"{key[0]} [{key[1]}] {period_type} {start}..{end}: got {here.get(key)}, "
+                                f"expected {want.get(key)}")
     assert not problems, report(problems)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.independent.journeys import DAY, FILED, Q, World, known, scope
+from tests.independent.journeys import DAY, FILED, Q, World, age_at, known, scope
 
 ID, GENDER, ETHNICITY, DOB, AGE = "Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"
 DISABILITY = "Does the Child have a Disability"
@@ -108,10 +108,6 @@ YES, NO = "a) Yes", "b) No"
 
 def yn(flag: bool | None) -> str | None:
     return None if flag is None else (YES if flag else NO)
-
-
-def age_at(dob: dt.date, day: dt.date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
 def _child(c, at: dt.date) -> dict:
