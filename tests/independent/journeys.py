@@ -334,6 +334,9 @@ def _care(rng, world, child, episode, start, plan_end):
         return plan_end
     end = start + rng.randint(60, 1200) * DAY
     adopted = age < 5 and rng.random() < 0.6
+    decision = start + rng.randint(60, 200) * DAY
+    if adopted:   # the adoption order comes after the decision, the match and the placement
+        end = max(end, decision + 180 * DAY)
     reason = ("a) E11: Adopted - application unopposed" if adopted else
               rng.choice(["e) E4A: Returned home to live with parents or relatives - part of planning",
                           "i) E45: Special Guardianship Orders - former carer relative/friend",
@@ -348,7 +351,6 @@ def _care(rng, world, child, episode, start, plan_end):
     world.care.append(stay)
     episode.statuses.append((start, "a) Looked after child"))
     if adopted:
-        decision = start + rng.randint(60, 200) * DAY
         order = end if end <= SIM_END else None
         world.adoptions.append(Adoption(child, start, decision, decision + 30 * DAY, decision + 90 * DAY,
                                         decision + 120 * DAY if decision + 120 * DAY < end else None, order))

@@ -145,14 +145,14 @@ def rows_for(world: World, q: Q) -> dict[str, list[dict]]:
     } for x in held["s47"]]
     out["cin"] = [{
         **_child(c.child, e), **_team(c.child), "CIN Start Date": c.start, "Primary Need Code": c.need,
-        "Date Child Was Last Seen": min(e, c.closed or e) - 3 * DAY, "CIN Closure Date": known(c.closed, e),
+        "Date Child Was Last Seen": max(c.start, min(e, c.closed or e) - 3 * DAY), "CIN Closure Date": known(c.closed, e),
         "Reason for Closure": "RC7 - Services ceased for any other reason, including child no longer in need" if known(c.closed, e) else None,
         "Case Status": c.status_at(e),
     } for c in held["cin"]]
     out["child_protection"] = [{
         **_child(p.child, e), **_team(p.child), "Child Protection Plan Start Date": p.start,
         "Initial Category of Abuse": p.category, "Latest Category of Abuse": p.category,
-        "Date of the Last Statutory Visit": min(e, p.end or e) - 5 * DAY, "Was the Child Seen Alone?": YES,
+        "Date of the Last Statutory Visit": max(p.start, min(e, p.end or e) - 5 * DAY), "Was the Child Seen Alone?": YES,
         "Date of latest review conference": max(p.start, min(e, p.end or e) - 40 * DAY),
         "Child Protection Plan End Date": known(p.end, e),
         "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)": NO,
