@@ -104,10 +104,19 @@ def test_an_authors_copy_of_a_briefing_template_wins(registers, tmp_path):
     assert "What you can do" in (tmp_path / "out" / "audit-MACFA-2023-01.html").read_text()   # audit's unchanged
 
 
-def test_agency_text_reaches_plotly_as_text(registers):
+def test_agency_text_in_an_audit_table_is_only_ever_text_in_word(registers):
+    """The audit grades are one of the report's tables: a Word table (never an image), its cells plain text."""
+    from pipeline.lib.report import word
+    from pipeline.lib.report.figures import TABLE
+
     fig = qppa_audit_grades(LearningFacts(registers, YEAR, public=True))
-    cells = fig.fig.data[0].cells.values[0][0]
-    assert cells.startswith("&lt;script&gt;") and "<a href" not in cells
+    assert fig.kind == TABLE and fig.fig is None and fig.section == "qppa_assurance"
+    doc = docx.Document()
+    word._add_table(doc, fig)
+    cells = [c.text for row in doc.tables[0].rows for c in row.cells]
+    assert f"{HOSTILE} (February 2023)" in cells
+    xml = doc.element.xml
+    assert "<w:hyperlink" not in xml and "<w:fldChar" not in xml and "<w:instrText" not in xml
 
 
 # ---- impact ---------------------------------------------------------------------------------------------------
