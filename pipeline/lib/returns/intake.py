@@ -322,19 +322,25 @@ def intake_quarter(con: duckdb.DuckDBPyConnection, raw_dir: Path, quarter: Quart
     today = today or dt.date.today()
     specs = specs or load_specs()
     code_lists = load_code_lists()
+    listed = filing.files_for(raw_dir, quarter)
+    digests = {f.relative_path: file_digest(f.path) for f in listed if f.filed}
+    # Of byte-identical copies, the one saved first (then the shortest name: 'x.xlsx' before 'x (1).xlsx') is read.
+    primary: dict[str, filing.Found] = {}
+    for found in sorted((f for f in listed if f.filed), key=lambda f: (f.path.stat().st_mtime_ns, len(f.path.name),
+                                                                        f.relative_path)):
+        primary.setdefault(digests[found.relative_path], found)
+    read: dict[str, FileOutcome] = {}
+    for found in (f for f in listed if f.filed and primary[digests[f.relative_path]] is f):
+        sha = digests[found.relative_path]
+        read[sha] = read_return(found.path, raw_dir, quarter, specs, code_lists, pseudonym_key, today, sha=sha)
     outcomes: list[FileOutcome] = []
-    first_by_sha: dict[str, FileOutcome] = {}
-    for found in filing.files_for(raw_dir, quarter):
+    for found in listed:
         if not found.filed:
             outcomes.append(_not_read(found, raw_dir, quarter))
             continue
-        sha = file_digest(found.path) if found.path.stat().st_size else hashlib.sha256(b"").hexdigest()
-        if sha in first_by_sha and found.path.stat().st_size:
-            outcomes.append(_duplicate(found, raw_dir, sha, first_by_sha[sha]))
-            continue
-        outcome = read_return(found.path, raw_dir, quarter, specs, code_lists, pseudonym_key, today, sha=sha)
-        first_by_sha.setdefault(sha, outcome)
-        outcomes.append(outcome)
+        sha = digests[found.relative_path]
+        first = read[sha]
+        outcomes.append(first if primary[sha] is found else _duplicate(found, raw_dir, sha, first))
     write_quarter(con, quarter, outcomes, specs)
     return outcomes
 

@@ -17,8 +17,8 @@ INTAKE_CONFIG = CONFIG_DIR / "intake.yaml"
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
 
 
-def intake_settings(path: Path = INTAKE_CONFIG) -> dict:
-    return read_yaml(path)
+def intake_settings(path: Path | None = None) -> dict:
+    return read_yaml(path or INTAKE_CONFIG)
 
 
 def max_rows(return_type: str | None) -> int:
