@@ -294,8 +294,10 @@ def _not_read(found: filing.Found, raw_dir: Path, quarter: Quarter) -> FileOutco
         _, _, after = filing.guess_quarter(tuple(Path(found.relative_path).parts[:-1]))
         below = Path(found.relative_path).parts[after:-1]
         agency = below[0] if below else agency
+    # 'not_filed': in the wrong place (docs/contracts.md); 'rejected': in a quarter folder but refused unopened.
+    status = "rejected" if found.rule == "symlink_outside_raw" else "not_filed"
     return FileOutcome(file_id_of(found.relative_path, sha), found.relative_path, found.path.name, sha, st.st_size,
-                       dt.datetime.fromtimestamp(int(st.st_mtime)), agency, status="rejected", rule=found.rule,
+                       dt.datetime.fromtimestamp(int(st.st_mtime)), agency, status=status, rule=found.rule,
                        message=found.message)
 
 

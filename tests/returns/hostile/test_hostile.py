@@ -78,7 +78,7 @@ def test_near_miss_quarter_folder_is_listed_with_where_it_should_go(raw, folder)
     raw.contacts(f"{folder}/Police/police.xlsx")
     con, _ = raw.run()
     status, rule, message = raw.file(con, f"{folder}/Police/police.xlsx")
-    assert (status, rule) == ("rejected", "misfiled")
+    assert (status, rule) == ("not_filed", "misfiled")
     assert message.startswith(f"{folder}/Police/police.xlsx: filed under '{folder}/', which is not a quarter folder")
     assert "move it to raw/2022-23/Q3/Police/police.xlsx" in message
     assert rows_from(con, f"{folder}/Police/police.xlsx") == 0
@@ -98,7 +98,7 @@ def test_file_loose_in_the_year_folder_is_listed_for_every_quarter_of_the_year(r
     for quarter in Q3.year.quarters:
         con, _ = raw.run(quarter) if quarter != Q3 else raw.run()
         status, rule, message = raw.file(con, "2022-23/police.xlsx")
-        assert (status, rule) == ("rejected", "not_in_quarter_folder")
+        assert (status, rule) == ("not_filed", "not_in_quarter_folder")
         assert "not under a quarter folder" in message and "raw/2022-23/Q1/ (April-June) to raw/2022-23/Q4/" in message
     con, _ = raw.run(Quarter(2023, 1))
     assert raw.file(con, "2022-23/police.xlsx") is None             # not another year's
@@ -108,7 +108,7 @@ def test_file_at_the_top_of_raw_is_listed(raw):
     raw.contacts("police.xlsx")
     con, _ = raw.run()
     status, rule, message = raw.file(con, "police.xlsx")
-    assert (status, rule) == ("rejected", "not_in_quarter_folder")
+    assert (status, rule) == ("not_filed", "not_in_quarter_folder")
     assert "raw/2022-23/Q3/ for October-December 2022" in message
 
 
