@@ -12,6 +12,8 @@ as a date of birth when the text says so (DOB, d.o.b., date of birth, born).
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
 
 _DATE = (r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"                              # 14/03/2015
@@ -120,18 +122,27 @@ def identifying_kind(column) -> str | None:
 NOT_SHOWN = "[not shown]"
 
 
-def _variants(text: str) -> list[str]:
+_CELL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) 00:00:00$")   # how calamine gives a date cell as text
+
+
+@functools.lru_cache(maxsize=65536)
+def _variants(text: str, kind: str) -> tuple[str, ...]:
     """The forms an identifying cell's value may take in a message: as sent, and as a parsed date would print."""
     from pipeline.lib.returns.parse import parse_date_text
 
     s = text.strip()
     if not s or s.lower() in PLACEHOLDERS:
-        return []
+        return ()
     out = {s, s.upper(), s.replace(" ", "")}
-    parsed, _, _ = parse_date_text(s)
+    if kind != "date":
+        return tuple(sorted(out, key=len, reverse=True))
+    if m := _CELL_DATE.match(s):
+        parsed = dt.datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    else:
+        parsed, _, _ = parse_date_text(s)
     if parsed is not None:
         out |= {f"{parsed:%Y-%m-%d}", f"{parsed:%d/%m/%Y}", f"{parsed:%d/%m/%y}", f"{parsed:%-d %B %Y}"}
-    return sorted((v for v in out if v), key=len, reverse=True)
+    return tuple(sorted((v for v in out if v), key=len, reverse=True))
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -159,14 +170,13 @@ def mask_issues(issues, raw, spec, found: dict[str, int], max_chars: int):
     if kinds and rows_with_issues and raw is not None:
         excel = pd.Series(range(len(raw.excel_rows)), index=raw.excel_rows.to_numpy())
         positions = excel[excel.index.isin(rows_with_issues)]
-        for name in kinds:
+        for name, kind in kinds.items():
             if name not in found:
                 continue
-            column = raw.frame[found[name]]
-            for row, pos in positions.items():
-                value = column.iloc[pos]
+            cells = raw.frame[found[name]].iloc[positions.to_numpy()].tolist()
+            for row, value in zip(positions.index.tolist(), cells):
                 if value is not None and not pd.isna(value):
-                    secrets.setdefault(int(row), []).extend(_variants(str(value)))
+                    secrets.setdefault(int(row), []).extend(_variants(str(value), kind))
     values, messages = issues["value"].tolist(), issues["message"].tolist()
     for i, (column, row) in enumerate(zip(issues["column_name"].tolist(), issues["source_row"].tolist())):
         value, message = values[i], messages[i] or ""
@@ -180,6 +190,8 @@ def mask_issues(issues, raw, spec, found: dict[str, int], max_chars: int):
                 value = reduced
         row_secrets = secrets.get(int(row)) if row is not None and not pd.isna(row) else None
         for secret in row_secrets or ():
+            if secret not in message and not (isinstance(value, str) and secret in value):
+                continue   # the usual case: a plain substring test before any pattern is made
             pattern = re.compile(r"(?<!\w)" + re.escape(secret) + r"(?!\w)")
             message = pattern.sub(NOT_SHOWN, message)
             if isinstance(value, str) and pattern.search(value):

@@ -155,7 +155,7 @@ def _read_into(outcome: FileOutcome, path: Path, quarter: Quarter, specs: dict[s
             outcome.issues.append(_file_issue(outcome, name, "hidden_sheet", name,
                                               "very hidden (it can only be seen from the VBA editor)"
                                               if visibility == "veryHidden" else "hidden"))
-        rows = limits.sheet_rows(path, part) if part else None
+        rows = limits.sheet_rows(path, part, row_limit) if part else None
         if rows is not None and rows > row_limit:
             outcome.sheets.append({**base, "status": "too_many_rows"})
             outcome.issues.append(_file_issue(outcome, name, "too_many_rows", name,

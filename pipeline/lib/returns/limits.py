@@ -34,9 +34,18 @@ def max_value_chars() -> int:
     return int(intake_settings()["limits"]["max_value_chars"])
 
 
-def sheet_rows(path: Path, part: str) -> int | None:
-    """Rows in one sheet's XML (`<row` elements), or None when the part cannot be read (calamine then reports it)."""
+MIN_ROW_BYTES = 6   # '<row/>': no row of a sheet's XML is shorter
+
+
+def sheet_rows(path: Path, part: str, limit: int | None = None) -> int | None:
+    """Rows in one sheet's XML (`<row` elements), or None when the part cannot be read (calamine then reports it).
+
+    With `limit`, a part too small to hold more rows than that is not counted (None): it cannot be over.
+    """
     try:
+        with zipfile.ZipFile(path) as zf:
+            if limit is not None and zf.getinfo(part).file_size < (limit + 1) * MIN_ROW_BYTES:
+                return None
         with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
             count, tail = 0, b""
             while chunk := fh.read(1 << 22):
