@@ -63,9 +63,11 @@ def one_demo(checkout: Path = ROOT) -> dict[str, float]:
             sys.exit(f"the demo in {checkout} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n"
                      f"{proc.stderr[-2000:]}")
         stages = json.loads(timings_file.read_text(encoding="utf-8"))
-    return {**stages, "wall": wall,
-            "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "peak_mb": after.ru_maxrss / 1024}
+    run = {**stages, "wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+           "peak_mb": after.ru_maxrss / 1024}
+    # Each run's figures as soon as it ends, so a bench stopped part-way still leaves what it measured.
+    print(f"  one demo of {checkout}: " + ", ".join(f"{k} {v:.1f}" for k, v in run.items()), flush=True)
+    return run
 
 
 def baseline_checkout(ref: str, into: Path) -> Path:
