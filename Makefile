@@ -77,10 +77,13 @@ templates: install
 	$(PY) -m pipeline.lib.returns.templates --out templates/
 
 ## Speed figures: the intake (30,000 and 300,000 rows), the dashboard (size, build, first render), the whole demo by stage
+# The demo is measured beside BASELINE (main before issue 11's speed work), in turns: `make bench BASELINE=` for
+# this checkout alone, BASELINE=<commit> against another.
+BASELINE ?= 81e0137
 bench: install browser
 	$(PY) scripts/bench_intake.py
 	$(PY) scripts/bench_dashboard.py
-	$(PY) scripts/bench_demo.py
+	$(PY) scripts/bench_demo.py $(if $(BASELINE),--baseline $(BASELINE))
 
 clean:
 	rm -rf data/demo .dagster_home .pytest_cache node_modules test-artifacts
