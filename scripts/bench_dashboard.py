@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.synthetic:
         from tests.dashboard import synthetic
 
-        db = synthetic.build(tmp / "warehouse.duckdb", with_reconciliation=True)
+        db = synthetic.build(tmp / "warehouse.duckdb")
     else:
         db = (ROOT / args.data_dir if not Path(args.data_dir).is_absolute() else Path(args.data_dir)) / "warehouse.duckdb"
         if not db.exists():
