@@ -28,7 +28,7 @@ from pipeline.lib import atomic
 from pipeline.lib.indicators import load_catalogue
 from pipeline.lib.paths import CONFIG_DIR, PROJECT_ROOT
 from pipeline.lib.periods import FinancialYear, Quarter
-from pipeline.lib.render import data, figures, population, quality
+from pipeline.lib.render import data, figures, population, quality, scorecard
 from pipeline.lib.render.env import make_environment
 from pipeline.lib.render.measures import Measures
 from pipeline.lib.render.model import Card, Section
@@ -76,6 +76,7 @@ def _environment() -> jinja2.Environment:
     """Compiled once per process: compiling the page's templates cost more than filling them."""
     env = make_environment()
     env.filters["script_json"] = figures.to_script_json
+    env.globals.update(sparkline=scorecard.sparkline, travel_word=scorecard.travel_word)
     return env
 
 
@@ -134,7 +135,7 @@ def render_dashboard(con: duckdb.DuckDBPyConnection, quarter: Quarter, partnersh
     return _environment().get_template("dashboard/base.html.j2").render(
         partnership=partnership["name"], la=partnership.get("local_authority", ""), region=board.region, quarter=quarter,
         rolling_label=board.rolling_label, quarter_labels=[q.label for q in board.quarters],
-        tiles=board.tiles(sections), sections=sections, disproportionality=board.disproportionality(),
+        scorecard=scorecard.scorecard(sections), tiles=board.tiles(sections), sections=sections, disproportionality=board.disproportionality(),
         data_quality=board.data_quality(con, expected_returns or []), notes=board.notes,
         house_template=figures.HOUSE_TEMPLATE, provenance=provenance,
         plotly_js=plotly_js if plotly_js is not None else plotly_bundle(),

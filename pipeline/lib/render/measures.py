@@ -72,6 +72,7 @@ class Measures:
         card.sources = str((r_row if r_row is not None else q_row).get("sources") or "")
         self._benchmark(card)
         card.chart = self._trend_chart(card)
+        card.trend = self.series(ind, "quarter" if snapshot else "rolling_12m")[0]
         if with_breakdown and (chart := self.breakdown_chart(ind)) is not None:
             card.breakdowns.append(chart)
         return card
@@ -86,6 +87,7 @@ class Measures:
             period.value = NOT_RECEIVED
             return period
         period.value = self.fmt(ind, row["value"])
+        period.number = float(row["value"])
         period.detail = self.detail(ind, row)
         if period.status == "partial":
             period.partial = coverage_text(row.get("coverage"), self.quarter.year.label)
@@ -135,6 +137,8 @@ class Measures:
             {"name": "Statistical neighbours (mean)", "value": self.fmt(ind, mart.get("sn_mean"))},
             {"name": f"{self.local_authority or 'LA'} as published by DfE", "value": self.fmt(ind, mart.get("la_published"))},
         ]
+        card.comparators = {"england": self.fmt(ind, mart.get("england")),
+                            "region": self.fmt(ind, mart.get("region_value")), "sn": self.fmt(ind, mart.get("sn_mean"))}
         card.benchmark_note = f"DfE {mart.get('benchmark_year')}, release {mart.get('benchmark_release')}"
         if mart.get("benchmark_comparable") is False or str(mart.get("benchmark_comparable")) == "False":
             card.benchmark_note += " (not compared: " + (card.rag.basis or "this window is not DfE's year") + ")"

@@ -73,6 +73,7 @@ class Period:
     """One period's figure on a card: the value, what it rests on and its change on the period before."""
     label: str                              # "2022-23 Q4", "12 months to Mar 2023"
     value: str = "-"
+    number: float | None = None             # the value itself, for sorting
     detail: str = ""                        # "1,234 of 5,678"
     status: str = "complete"                # complete | partial | not_received
     partial: str = ""                       # "partial: Q1-Q3"
@@ -102,6 +103,8 @@ class Card:
     chart: Chart | None = None
     breakdowns: list[Chart] = field(default_factory=list)
     sources: str = ""                       # "annex_a:referrals": the returns the figure rests on
+    comparators: dict[str, str] = field(default_factory=dict)   # england / region / sn -> formatted value
+    trend: list[float | None] = field(default_factory=list)     # the headline window, each quarter (sparkline)
 
     @property
     def code(self) -> str:
