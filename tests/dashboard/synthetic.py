@@ -35,14 +35,15 @@ DIMENSIONS = {"gender": ["Male", "Female", "Unborn"],
               "category": ["Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse"],
               "placement_group": ["External foster", "Internal foster", "Connected carers", "Placed with parents"],
               "duration_band": ["Under 3 months", "3-6 months", "6-12 months", "Over 1 year"],
-              "course": ["Core Working Together (CWT)", "Thresholds", "Hidden Men"]}
+              "course": ["Core Working Together (CWT)", "Thresholds", "Hidden Men"],
+              "report_age_band": ["0-4", "5-11", "12-16", "17+"]}
 
 
 def _dimension(code: str) -> str | None:
     for suffix, dim in (("_by_gender", "gender"), ("_by_ethnicity", "ethnicity_group"), ("_by_age_band", "age_band"),
                         ("_by_disability", "disability"), ("_by_source", "source_group"), ("_by_month", "month"),
                         ("_by_category", "category"), ("_by_placement_group", "placement_group"),
-                        ("_duration_band", "duration_band")):
+                        ("_duration_band", "duration_band"), ("_report_age_band", "report_age_band")):
         if code.endswith(suffix):
             return dim
     return None

@@ -62,10 +62,21 @@ def test_small_numbers_are_suppressed_in_breakdowns(html):
 def test_every_catalogue_section_with_values_has_its_measures(html):
     from pipeline.lib.indicators import load_catalogue
 
+    breakdowns = dashboard.settings()["breakdown_of"]
     codes = {i.code for i in load_catalogue() if not any(d in i.code for d in
-             ("_by_gender", "_by_ethnicity", "_by_age_band", "_by_disability"))}
+             ("_by_gender", "_by_ethnicity", "_by_age_band", "_by_disability"))} - set(breakdowns)
     shown = set(re.findall(r'data-indicator="([^"]+)"', html))
     assert codes <= shown
+
+
+def test_breakdowns_sit_inside_their_measures_panel_never_as_measures(html):
+    shown = set(re.findall(r'data-indicator="([^"]+)"', html))
+    for child, parent in dashboard.settings()["breakdown_of"].items():
+        assert child not in shown, child
+        panel = html.split(f'data-indicator="{parent}"')[1].split("</article>")[0]
+        assert f'id="breakdown-{child.replace("_", "-")}"' in panel, (child, parent)
+    assert "by latest category of abuse 100.0%" not in html
+    assert not re.search(r'data-tile="cpp_by_category"', html)
 
 
 @pytest.mark.parametrize("table", sorted(dashboard.REQUIRED_TABLES))

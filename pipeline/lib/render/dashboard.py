@@ -89,6 +89,7 @@ class Dashboard:
         self.partnership = partnership
         self.region = partnership.get("region", "Region")
         self.catalogue = load_catalogue()
+        self._by_code = {i.code: i for i in self.catalogue}
         values = data.indicator_values(con, quarter)
         self.quarters = sorted(Quarter.from_partition_key(k) for k in values.quarter_keys)
         self.measures = Measures(values, data.comparison(con, quarter), quarter, self.quarters, self.region,
@@ -102,15 +103,31 @@ class Dashboard:
         for ind in self.catalogue:
             if group[ind.code] not in keys and ind.section != "data_quality":
                 keys.append(group[ind.code])
+        parent_of = self.breakdown_of()
+        children: dict[str, list[str]] = {}
+        for child, parent in parent_of.items():
+            children.setdefault(parent, []).append(child)
         out = []
         for key in keys:
-            inds = [i for i in self.catalogue if group[i.code] == key
+            inds = [i for i in self.catalogue if group[i.code] == key and i.code not in parent_of
                     and not population.is_demographic(self.measures, i)]
             cards = [self.measures.card(i) for i in inds]
+            for card in cards:                  # a measure's breakdowns inside its panel
+                for child in children.get(card.code, []):
+                    if (chart := self.measures.breakdown_chart(self._by_code[child])) is not None:
+                        card.breakdowns.append(chart)
             title, intro = SECTION_TITLES.get(key, (key.replace("_", " ").capitalize(), ""))
             out.append(Section(key, title, intro, PRIORITY_SECTIONS.get(key),
                                [c for c in cards if c.available], [c.ind for c in cards if not c.available]))
         return out
+
+    def breakdown_of(self) -> dict[str, str]:
+        """config/dashboard.yaml breakdown_of, checked: both sides must be catalogue codes."""
+        mapping = dict(settings().get("breakdown_of") or {})
+        unknown = sorted({c for pair in mapping.items() for c in pair if c not in self._by_code})
+        if unknown:
+            raise ValueError(f"config/dashboard.yaml breakdown_of names codes not in the catalogue: {', '.join(unknown)}")
+        return mapping
 
     def tiles(self, sections: list[Section]) -> list[Card]:
         cards = {c.code: c for s in sections for c in s.cards}
