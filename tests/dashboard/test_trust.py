@@ -164,3 +164,13 @@ def test_a_million_row_elearning_sheet_gives_one_bounded_chart_and_a_page_under_
     limit = dashboard.settings()["charts"]["module"]
     assert len(bars) == limit + 1 and bars[-1] == f"All other module ({n - limit:,})"
     assert sum(fig["data"][0]["x"]) == pytest.approx(modules["numerator"].sum())
+
+
+def test_a_received_quarter_with_nothing_to_divide_is_no_value_not_not_received(tmp_path):
+    values = synthetic.value_rows()
+    hit = ((values.indicator_code == "rereferrals_pct") & (values.quarter_key == Q4.partition_key)
+           & (values.period_type == "quarter"))
+    values.loc[hit, ["numerator", "denominator", "value"]] = None          # complete, but no referral at all
+    card = article(render(synthetic.build(tmp_path / "w.duckdb", values=values)), "rereferrals_pct")
+    assert re.search(r'data-role="quarter-value" data-status="complete">-<', card)
+    assert "Not received" not in card and "no value for 2022-23 Q4" in card

@@ -82,9 +82,11 @@ class Measures:
         if row is None:
             return period
         period.status = str(row.get("status") or "complete")
-        if period.status == "not_received" or is_missing(row["value"]):
-            period.status = "not_received"
+        if period.status == "not_received":
             period.value = NOT_RECEIVED
+            return period
+        if is_missing(row["value"]):            # received, but nothing to count or divide by: no value, not 0
+            period.value = "-"
             return period
         period.value = self.fmt(ind, row["value"])
         period.number = float(row["value"])
@@ -162,9 +164,8 @@ class Measures:
         for q in self.quarters:
             row = by_key.get(q.partition_key)
             v, s = (None, "absent") if row is None else (row["value"], row["status"])
-            missing = is_missing(v) or s == "not_received"
-            values.append(None if missing else float(v))
-            statuses.append("not_received" if missing and s != "absent" else str(s or "complete"))
+            values.append(None if is_missing(v) or s == "not_received" else float(v))
+            statuses.append(str(s or "complete"))
         return values, statuses
 
     def _trend_chart(self, card: Card) -> Chart | None:
@@ -189,7 +190,7 @@ class Measures:
             cells += [self.fmt(ind, comparators[k][i]) for k in shown]
             rows.append(cells)
         summary = trend_sentence(ind, labels, {k: v for k, (v, _) in series.items()},
-                                 {k: comparators[k] for k in shown}, self.fmt)
+                                 {k: comparators[k] for k in shown}, self.fmt, next(iter(series.values()))[1])
         return Chart(self.chart_id(f"chart-{ind.code}"), fig, summary, columns, rows, f"{ind.title} by quarter")
 
     def _cell(self, ind: Indicator, value, status: str) -> str:
@@ -277,16 +278,20 @@ def limit_rows(rows: list[dict], unit: str, limit: int, dim: str) -> list[dict]:
     return [*keep, other]
 
 
-def trend_sentence(ind: Indicator, labels, series: dict, comparators: dict, fmt) -> str:
+def trend_sentence(ind: Indicator, labels, series: dict, comparators: dict, fmt, statuses: list[str]) -> str:
+    """What the trend shows, in words; `statuses` are the first line's (a gap is 'not received' only if it was)."""
     name, values = next(iter(series.items()))
     points = [(lbl, v) for lbl, v in zip(labels, values) if v is not None]
     if not points:
-        return f"No quarterly values for {ind.title.lower()} yet: the returns it rests on were not received."
+        why = ("the returns it rests on were not received" if all(st == "not_received" for st in statuses if st != "absent")
+               else "nothing to count in the returns received")
+        return f"No quarterly values for {ind.title.lower()} yet: {why}."
     last_label, last = points[-1]
     when = "at the end of" if name == "At quarter end" else "in"
     text = f"{ind.title}: {fmt(ind, last)} {when} {last_label}"
     if last_label != labels[-1]:
-        text = f"{ind.title}: not received for {labels[-1]}; {fmt(ind, last)} {when} {last_label}"
+        why = "not received" if statuses[-1] == "not_received" else "no value"
+        text = f"{ind.title}: {why} for {labels[-1]}; {fmt(ind, last)} {when} {last_label}"
     if len(points) > 1:
         prev_label, prev = points[-2]
         word = "up from" if last > prev else "down from" if last < prev else "the same as"
@@ -296,7 +301,7 @@ def trend_sentence(ind: Indicator, labels, series: dict, comparators: dict, fmt)
         text += (f". Over the {len(points)} quarters with a value it ranged from {fmt(ind, lo[1])} ({lo[0]})"
                  f" to {fmt(ind, hi[1])} ({hi[0]})")
     text += "."
-    missing = [lbl for lbl, v in zip(labels, values) if v is None]
+    missing = [lbl for lbl, v, st in zip(labels, values, statuses) if v is None and st == "not_received"]
     if missing:
         text += f" Not received: {', '.join(missing)}."
     rolling = series.get("12 months to quarter end")
