@@ -23,6 +23,7 @@ from pipeline.lib.paths import REFERENCE_DIR
 from pipeline.lib.periods import Quarter, quarter_from_path
 from pipeline.lib.render import dashboard
 from pipeline.lib.returns.intake import intake_quarter
+from pipeline.regional import dashboard as hub_dashboard
 from pipeline.regional import store
 from pipeline.regional.config import Hub, HubConfigError, Partnership, load_hub
 
@@ -48,6 +49,13 @@ def _multi_mapping(quarters: dg.PartitionMapping) -> dg.MultiPartitionMapping:
         "partnership": dg.DimensionPartitionMapping("partnership", dg.IdentityPartitionMapping()),
         "quarter": dg.DimensionPartitionMapping("quarter", quarters),
     })
+
+
+def _every_partnership() -> dg.MultiToSingleDimensionPartitionMapping:
+    """The hub's quarter reads every partnership's same quarter (beta in Dagster 1.13, as above)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="quarter")
 
 
 class RegionalWorkspace(dg.ConfigurableResource):
@@ -171,6 +179,17 @@ def regional_partnership_dashboard(context: dg.AssetExecutionContext, regional: 
                                           "path": dg.MetadataValue.path(str(path))})
 
 
+@dg.asset(partitions_def=quarter_partitions, group_name="regional", kinds={"html"},
+          deps=[dg.AssetDep(regional_comparison, partition_mapping=_every_partnership())])
+def regional_dashboard(context: dg.AssetExecutionContext, regional: RegionalWorkspace) -> dg.MaterializeResult:
+    """The hub's dashboard for the quarter: every member against the others, the hub, the region and England on
+    the scorecard measures, and the hub's child deaths (pipeline.regional.dashboard); output/regional/<key>.html.
+    Reads the members' warehouses read-only: a member with no figures yet is shown as not received."""
+    quarter = Quarter.from_partition_key(context.partition_key)
+    path = hub_dashboard.write(HUB, regional.root, quarter)
+    return dg.MaterializeResult(metadata={"quarter": quarter.label, "path": dg.MetadataValue.path(str(path))})
+
+
 # The sensor's job: the figures. Dashboards are drawn by their own job (a page costs more than the figures, and
 # is wanted once the quarter's returns are in, not at every refiled return).
 regional_quarter_job = dg.define_asset_job(
@@ -182,6 +201,10 @@ regional_quarter_job = dg.define_asset_job(
 regional_dashboard_job = dg.define_asset_job(
     "regional_dashboard_job", selection=dg.AssetSelection.assets(regional_partnership_dashboard),
     description="One partnership's own QPPA dashboard for the quarter.")
+
+regional_hub_dashboard_job = dg.define_asset_job(
+    "regional_hub_dashboard_job", selection=dg.AssetSelection.assets(regional_dashboard),
+    description="The hub's dashboard for the quarter: members compared, and the hub's child deaths.")
 
 regional_reference_job = dg.define_asset_job(
     "regional_reference_job", selection=dg.AssetSelection.assets(regional_reference),
@@ -237,8 +260,8 @@ def regional_returns_sensor(context: dg.SensorEvaluationContext, regional: Regio
 def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[regional_reference, regional_returns, regional_ind_values, regional_comparison,
-                regional_partnership_dashboard],
-        jobs=[regional_quarter_job, regional_dashboard_job, regional_reference_job],
+                regional_partnership_dashboard, regional_dashboard],
+        jobs=[regional_quarter_job, regional_dashboard_job, regional_hub_dashboard_job, regional_reference_job],
         sensors=[regional_returns_sensor],
         # In-process within a run (a step is ~0.1-1 s); runs themselves are separate processes, two at a time.
         executor=dg.in_process_executor,

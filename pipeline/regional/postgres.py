@@ -67,14 +67,16 @@ class LocalPostgres:
         if os.geteuid() == 0:
             pw = pwd.getpwnam("postgres")
             os.chown(self.base_dir, pw.pw_uid, pw.pw_gid)
-        if not (self.data_dir / "PG_VERSION").exists():
+        fresh = not (self.data_dir / "PG_VERSION").exists()
+        if fresh:
             self._run(_bin("initdb"), "-D", str(self.data_dir), "-U", USER, "--auth=trust", "-E", "UTF8",
                       "--no-instructions")
         options = (f"-p {self.port} -k {self.base_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c max_connections=100")
         self._run(_bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.base_dir / "postgres.log"),
                   "-o", options, "-w", "-t", "30", "start")
-        self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", USER, "dagster")
+        if fresh:
+            self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", USER, "dagster")
         return self
 
     def stop(self) -> None:

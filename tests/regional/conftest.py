@@ -58,7 +58,8 @@ def demo_raw() -> Path:
     return out
 
 
-def file_returns(demo_raw: Path, data_dir: Path, slugs: list[str], quarters=QUARTERS) -> dict[str, list[str]]:
+def file_returns(demo_raw: Path, data_dir: Path, slugs: list[str], quarters=QUARTERS,
+                 also: tuple[str, ...] = ()) -> dict[str, list[str]]:
     """Copy the demo's figure returns to raw/<slug>/<2022-23>/<Q>/ for each partnership, less what it leaves out."""
     filed: dict[str, list[str]] = {}
     for slug in slugs:
@@ -68,7 +69,7 @@ def file_returns(demo_raw: Path, data_dir: Path, slugs: list[str], quarters=QUAR
             left_out = [words for quarter, words in LEFT_OUT.get(slug, ()) if quarter == q]
             for f in sorted((demo_raw / YEAR / q).glob("*.xlsx")):
                 name = f.name.lower()
-                if not any(w in name for w in FIGURE_RETURNS) or any(w in name for ws in left_out for w in ws):
+                if not any(w in name for w in (*FIGURE_RETURNS, *also)) or any(w in name for ws in left_out for w in ws):
                     continue
                 shutil.copy2(f, target / f.name)
                 filed.setdefault(slug, []).append(f"{q}/{f.name}")

@@ -4,6 +4,7 @@ own process. 4 partnerships x 4 quarters are filed at once; every figure must eq
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+import psutil
 import pytest
 
 from pipeline.lib.paths import PROJECT_ROOT
@@ -56,6 +58,11 @@ def _max_overlap(intervals: list[tuple[float, float]]) -> int:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """The daemon and everything it started (its code server, runs), each by its PID."""
+    try:
+        started = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        started = []
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -63,6 +70,13 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+    for child in started:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.terminate()
+    _, alive = psutil.wait_procs(started, timeout=20)
+    for child in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
 
 
 @pytest.mark.slow
