@@ -106,11 +106,12 @@ def _write(path: Path, sheets: list[tuple[str, list[tuple]]]) -> int:
     return rows
 
 
-def generate(demo_raw: Path, out: Path, las: list[Authority], year: str = "2022-23", scale: float = 1.0) -> dict:
+def generate(demo_raw: Path, out: Path, las: list[Authority], year: str = "2022-23", scale: float = 1.0,
+             quarters: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")) -> dict:
     """Write raw/<slug>/<year>/<Q>/ for each authority and a hub file listing them; rows written per authority."""
     written: dict[str, int] = {}
     demo = {}
-    for q in ("Q1", "Q2", "Q3", "Q4"):
+    for q in quarters:
         for f in sorted((demo_raw / year / q).glob("*.xlsx")):
             name = f.name.lower()
             if any(w in name for w in SCALED):
