@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)
 # The dataset and key for `make run` / `make dev` (tests point it elsewhere).
 ENV_FILE ?= .env
 
-.PHONY: demo test dev run report templates install browser demo-browser bench clean
+.PHONY: demo test dev run report templates install browser demo-browser bench bench-national clean
 
 $(UV):
 	python3 -m venv .tools
@@ -81,6 +81,10 @@ bench: install browser
 	$(PY) scripts/bench_intake.py
 	$(PY) scripts/bench_dashboard.py
 	$(PY) scripts/bench_demo.py
+
+## National scale (regional mode): 10, 50 and 153 authorities for a year: make bench-national [SCALE=0.1] [SIZES=10,50]
+bench-national: install
+	$(PY) scripts/bench_national.py $(if $(SCALE),--scale $(SCALE)) $(if $(SIZES),--sizes $(SIZES))
 
 clean:
 	rm -rf data/demo .dagster_home .pytest_cache node_modules test-artifacts
