@@ -235,7 +235,9 @@ def fingerprints(raw: Path, slugs: list[str]) -> tuple[dict[str, str], list[str]
            default_status=(dg.DefaultSensorStatus.RUNNING if os.environ.get("SAFEGUARDING_REGIONAL_SENSOR") == "on"
                            else dg.DefaultSensorStatus.STOPPED))
 def regional_returns_sensor(context: dg.SensorEvaluationContext, regional: RegionalWorkspace):
-    """One run per partnership-quarter whose files changed since the last look, and nothing for the others.
+    """One run per partnership-quarter whose files changed since the last look, and nothing for the others, but
+    the same partnership's filed quarters that read the changed one (the next four: rolling 12 months, and the
+    comparison with the quarter before and a year before), so a late return never leaves them stale.
 
     Requests go in time order within each partnership and alternate between partnerships, so the queue (one run
     per partnership at a time) starts the earliest quarter first and keeps both slots busy.
@@ -250,10 +252,25 @@ def regional_returns_sensor(context: dg.SensorEvaluationContext, regional: Regio
     if not changed:
         yield dg.SkipReason("No partnership's returns changed" if digests else "No returns filed under raw/<partnership>/")
         return
-    parts = [k.split("|") for k in changed]
-    for slug, quarter in sorted(parts, key=lambda p: (p[1], HUB.slugs.index(p[0]))):
+    for slug, quarter, because in rerun_order(changed, digests):
         key = dg.MultiPartitionKey({"partnership": slug, "quarter": quarter})
-        yield dg.RunRequest(run_key=f"{key}:{digests[str(key)]}", partition_key=key)
+        yield dg.RunRequest(run_key=f"{key}:{digests[str(key)]}:{because}", partition_key=key)
+
+
+def rerun_order(changed: list[str], digests: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(partnership, quarter, the change it is for) for each changed key and the filed quarters reading it, once
+    each, in time order within a partnership, alternating between partnerships."""
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for k in changed:
+        slug, key = k.split("|")
+        quarter = Quarter.from_partition_key(key)
+        for _ in range(5):
+            if f"{slug}|{quarter.partition_key}" in digests:
+                wanted.setdefault((slug, quarter.partition_key), []).append(f"{k}@{digests[k]}")
+            quarter = quarter.next()
+    ordered = sorted(wanted, key=lambda p: (p[1], HUB.slugs.index(p[0])))
+    return [(slug, q, hashlib.sha256(",".join(sorted(wanted[(slug, q)])).encode()).hexdigest()[:12])
+            for slug, q in ordered]
 
 
 @dg.definitions

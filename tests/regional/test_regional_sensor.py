@@ -34,17 +34,32 @@ def test_late_return_asks_for_its_own_partition_only(tmp_path):
     again, cursor = _evaluate(tmp_path, cursor)
     assert len(again) == 1 and isinstance(again[0], dg.SkipReason)
 
-    # Dudley's Q1 return comes late (a second file in the folder): only dudley|2022-23-Q1 is asked for.
+    # Dudley's Q1 return comes late (a second file in the folder): dudley's Q1, and its Q2 whose rolling 12 months
+    # read Q1, in that order; nothing of the other partnerships.
     late = tmp_path / "raw" / slugs[1] / "2022-23" / "Q1" / "missing late.xlsx"
     write_min_return(late)
     after, cursor = _evaluate(tmp_path, cursor)
-    assert [str(r.partition_key) for r in after] == [f"{slugs[1]}|2022-23-Q1"]
+    assert [str(r.partition_key) for r in after] == [f"{slugs[1]}|2022-23-Q1", f"{slugs[1]}|2022-23-Q2"]
 
-    # The same file written again (new modification time) counts as changed; its run key is new.
+    # The same file written again (new modification time) counts as changed; its run keys are new.
     os.utime(late, ns=(late.stat().st_atime_ns, late.stat().st_mtime_ns + 10**9))
-    refiled, _ = _evaluate(tmp_path, cursor)
-    assert [str(r.partition_key) for r in refiled] == [f"{slugs[1]}|2022-23-Q1"]
-    assert refiled[0].run_key != after[0].run_key
+    refiled, cursor = _evaluate(tmp_path, cursor)
+    assert [str(r.partition_key) for r in refiled] == [str(r.partition_key) for r in after]
+    assert {r.run_key for r in refiled}.isdisjoint({r.run_key for r in after})
+
+    # A late Q2 touches Q2 only: Q1 does not read it.
+    write_min_return(tmp_path / "raw" / slugs[2] / "2022-23" / "Q2" / "late.xlsx")
+    q2, _ = _evaluate(tmp_path, cursor)
+    assert [str(r.partition_key) for r in q2] == [f"{slugs[2]}|2022-23-Q2"]
+
+
+def test_a_change_reaches_the_next_four_filed_quarters_only():
+    digests = {f"dudley|{q}": "d" for q in ("2021-22-Q4", "2022-23-Q1", "2022-23-Q2", "2022-23-Q3", "2022-23-Q4",
+                                             "2023-24-Q1")}
+    digests["sandwell|2022-23-Q1"] = "s"
+    order = regional.rerun_order(["dudley|2021-22-Q4"], digests)
+    assert [(s, q) for s, q, _ in order] == [("dudley", q) for q in ("2021-22-Q4", "2022-23-Q1", "2022-23-Q2",
+                                                                     "2022-23-Q3", "2022-23-Q4")]
 
 
 def test_a_folder_that_is_no_partnership_is_named(tmp_path):
