@@ -136,7 +136,8 @@ def regional_ind_values(context: dg.AssetExecutionContext, regional: RegionalWor
         build = store.sync_reference(con, regional.root)
 
         benchmarks.build_comparators(con, config)
-        values = indicators.compute_quarter(con, quarter, partnership.ons_la_code)
+        # cdop_area: codes.yaml names Sandwell the partnership's CDOP area; here each member is its own
+        values = indicators.compute_quarter(con, quarter, partnership.ons_la_code, cdop_area=partnership.local_authority)
         indicators.store_quarter(con, quarter, values)
     headline = values[(values["breakdown"] == "total") & (values["period_type"] == "quarter")]
     return dg.MaterializeResult(metadata={

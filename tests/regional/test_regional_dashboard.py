@@ -98,12 +98,21 @@ def test_child_deaths_total_and_suppression(hub_page, hub):
     age = next(t for t in context["deaths"] if t["heading"] == "Age at death")
     areas = [r["area"] for r in age["rows"]]
     assert areas == [hub.get(s).local_authority for s in FILED] + [f"{hub.name} total"]
-    with duckdb.connect(str(data / "partnerships" / "sandwell" / "warehouse.duckdb"), read_only=True) as con:
-        own = con.execute("select numerator from ind_values where quarter_key = ? and period_type = 'rolling_12m' and "
-                          "indicator_code = 'child_deaths_local' and breakdown = 'total'",
-                          [QUARTER.partition_key]).fetchall()[0][0]
-    sandwell = age["rows"][0]["cells"]
-    assert sandwell[-1] in (f"{int(own):,}", sdc.SUPPRESSED)
+    # Each member's own deaths are its own area's (the shared CDOP return's row for it), not Sandwell's for all.
+    own = {}
+    for i, slug in enumerate(FILED):
+        area = hub.get(slug).local_authority
+        with duckdb.connect(str(data / "partnerships" / slug / "warehouse.duckdb"), read_only=True) as con:
+            local, by_area = (con.execute(
+                "select numerator from ind_values where quarter_key = ? and period_type = 'rolling_12m' and "
+                "indicator_code = ? and breakdown = ? and breakdown_value = ?",
+                [QUARTER.partition_key, code, breakdown, value]).fetchall()[0][0]
+                for code, breakdown, value in (("child_deaths_local", "total", "All"),
+                                               ("child_deaths_by_area", "cdop_area", area)))
+        assert local == by_area, f"{slug}: its deaths are {area}'s"
+        own[slug] = local
+        assert age["rows"][i]["cells"][-1] in (f"{int(local):,}", sdc.SUPPRESSED)
+    assert own["sandwell"] != own["dudley"]
     shown = [int(v.replace(",", "")) for r in age["rows"] for v in r["cells"] if v not in (sdc.SUPPRESSED, "x")]
     assert shown and not any(1 <= v <= 5 for v in shown), "no count of 1 to 5 is shown"
     for r in age["rows"]:  # a row never has exactly one hidden cell (its total gives it away)
