@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,12 @@ def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path) -> 
     t = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-c", code, str(folder), YEAR, *share], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for share in shares if share]
-    peak = _watch(procs)
+    try:
+        peak = _watch(procs)
+    finally:  # stopped part-way (Ctrl-C): the workers go too
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
     wall = time.perf_counter() - t
     after = psutil.Process().cpu_times()
     for p in procs:
@@ -101,6 +107,7 @@ def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # a TERM runs the finally that stops the workers
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,50,153")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of each authority's real size")
