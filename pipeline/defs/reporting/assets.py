@@ -10,7 +10,7 @@ from pipeline.lib.render import dashboard
 
 @dg.asset(partitions_def=quarter_partitions, backfill_policy=one_run_per_backfill, group_name="reporting", kinds={"html"},
           # every table the page shows (pipeline.lib.render.dashboard.REQUIRED_TABLES): built before the page is
-          deps=["ind_values", "mart_comparison", "mart_reconciliation", "quarterly_returns"])
+          deps=["ind_values", "mart_comparison", "mart_reconciliation", "quarterly_returns", "intake_log"])
 @each_partition
 def quarterly_dashboard(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """The QPPA subgroup's dashboard for the quarter: one self-contained HTML file (no network requests).
