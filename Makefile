@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)
 # The dataset and key for `make run` / `make dev` (tests point it elsewhere).
 ENV_FILE ?= .env
 
-.PHONY: demo test dev run report templates install browser demo-browser bench clean
+.PHONY: demo test dev run report templates install browser demo-browser bench bench-national postgres clean
 
 $(UV):
 	python3 -m venv .tools
@@ -30,7 +30,7 @@ demo: install demo-browser
 ## Install everything the tests need (incl. Debian's Chromium for browser and image tests) and run them.
 # Two workers, a test module per worker at a time (module fixtures built once); the demo run is built once in the
 # background and shared (tests/demo_run.py).
-test: install browser node_modules/.installed
+test: install browser postgres node_modules/.installed
 	$(PY) -m pytest -n 2 --dist loadscope
 
 # axe-core (the accessibility audit the browser tests run) comes from the npm registry, pinned in package-lock.json.
@@ -50,6 +50,11 @@ apt_install = { if [ "$$(id -u)" = "0" ]; then $(APT) update -qq && $(APT) insta
 browser:
 	@command -v chromium >/dev/null 2>&1 || $(call apt_install,chromium) || { \
 	  echo "Please install Debian's chromium (apt-get install chromium): the browser and image tests need it." >&2; exit 1; }
+
+# Debian's Postgres for the regional deployment test (tests/regional/test_deployment.py starts and stops its own).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(call apt_install,postgresql) || { \
+	  echo "Please install Debian's postgresql (apt-get install postgresql): the regional deployment test needs it." >&2; exit 1; }
 
 # The demo draws the report's images with Chromium where it can have it, and writes everything else without it.
 demo-browser:
@@ -77,10 +82,17 @@ templates: install
 	$(PY) -m pipeline.lib.returns.templates --out templates/
 
 ## Speed figures: the intake (30,000 and 300,000 rows), the dashboard (size, build, first render), the whole demo by stage
+# The demo is measured beside BASELINE (main before issue 11's speed work), in turns: `make bench BASELINE=` for
+# this checkout alone, BASELINE=<commit> against another.
+BASELINE ?= 81e0137
 bench: install browser
 	$(PY) scripts/bench_intake.py
 	$(PY) scripts/bench_dashboard.py
-	$(PY) scripts/bench_demo.py
+	$(PY) scripts/bench_demo.py $(if $(BASELINE),--baseline $(BASELINE))
+
+## National scale (regional mode): 10, 50 and 153 authorities for a year: make bench-national [SCALE=0.1] [SIZES=10,50]
+bench-national: install
+	$(PY) scripts/bench_national.py $(if $(SCALE),--scale $(SCALE)) $(if $(SIZES),--sizes $(SIZES))
 
 clean:
 	rm -rf data/demo .dagster_home .pytest_cache node_modules test-artifacts

@@ -1,13 +1,15 @@
 """How big and how fast is the quarter's dashboard? Prints figures; it is not a test.
 
-    build       render_dashboard() + write, from an open DuckDB warehouse (median of --repeat runs)
+    build       render_dashboard() + write, from an open DuckDB warehouse (median of --repeat runs, after one
+                warm-up that compiles the templates): wall-clock and this process's CPU time (on a shared
+                machine the CPU time is the steadier figure)
     size        the HTML file, and how much of it is the inlined plotly.js bundle
     first paint Chromium (Debian's, via Playwright) opening the file from disk: navigation start to the
                 first contentful paint and to the load event (plotly.js parsed, page usable); then the
                 time to draw the first chart once scrolled to (charts are drawn as they come into view)
     all charts  time to draw every chart on the page (what printing costs)
 
-Targets: under 5 MB per file, rendered in under 2 s.
+Targets: a quarter's dashboard built in under 0.5 s (issue 11.3), under 5 MB per file, usable in under 2 s.
 
     .venv/bin/python scripts/bench_dashboard.py                            # the demo warehouse, 2022-23 Q4
     .venv/bin/python scripts/bench_dashboard.py --data-dir data --quarter "2023-24 Q2"
@@ -50,13 +52,18 @@ def browser_timings(path: Path, runs: int) -> dict[str, float]:
             }""")
             # the first chart is below the fold: scroll to it and time its drawing
             t0 = time.perf_counter()
+            # (it is folded in its section: open the section, as a reader does)
+            page.locator("details.section-detail").first.evaluate("d => { d.open = true; }")
             page.locator("[data-figure]").first.scroll_into_view_if_needed()
             page.wait_for_selector("[data-figure] .main-svg", state="attached", timeout=10_000)
             out["first_chart"].append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             page.evaluate("window.dashboardDrawAll()")
-            page.wait_for_function("document.querySelectorAll('[data-figure].js-plotly-plot').length === "
-                                   "document.querySelectorAll('[data-figure]').length", timeout=60_000)
+            # polled from Python: wait_for_function compiles its predicate with eval, which the page's CSP refuses
+            deadline = time.monotonic() + 60
+            while page.evaluate("document.querySelectorAll('[data-figure].js-plotly-plot').length !== "
+                                "document.querySelectorAll('[data-figure]').length") and time.monotonic() < deadline:
+                page.wait_for_timeout(20)
             out["all_charts"].append((time.perf_counter() - t0) * 1000)
             out["first_contentful_paint"].append(nav["fcp"] or float("nan"))
             out["load_event"].append(nav["load"])
@@ -77,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.synthetic:
         from tests.dashboard import synthetic
 
-        db = synthetic.build(tmp / "warehouse.duckdb", with_reconciliation=True)
+        db = synthetic.build(tmp / "warehouse.duckdb")
     else:
         db = (ROOT / args.data_dir if not Path(args.data_dir).is_absolute() else Path(args.data_dir)) / "warehouse.duckdb"
         if not db.exists():
@@ -85,19 +92,23 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     quarter = Quarter.from_label(args.quarter)
     config = benchmarks.read_config()
-    builds = []
+    builds, cpu = [], []
     with duckdb.connect(str(db), read_only=True) as con:
-        for _ in range(args.repeat):
-            t = time.perf_counter()
+        for _ in range(args.repeat + 1):
+            t, c = time.perf_counter(), time.process_time()
             path = dashboard.write_dashboard(con, quarter, tmp / "output", config["partnership"],
                                              config.get("expected_returns", []))
             builds.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+    first, builds, cpu = builds[0], builds[1:], cpu[1:]
     size = path.stat().st_size
     bundle = dashboard.PLOTLY_BUNDLE.stat().st_size
     charts = path.read_text(encoding="utf-8").count("data-figure=")
     timings = browser_timings(path, args.repeat)
     print(f"Dashboard {quarter.label} from {db}")
-    print(f"  build            {statistics.median(builds):6.2f} s   (median of {args.repeat})")
+    build_cpu = statistics.median(cpu)
+    print(f"  build            {statistics.median(builds):6.2f} s   wall, {build_cpu:.2f} s CPU (median of {args.repeat};"
+          f" first build {first:.2f} s)   target < 0.5 s: {'OK' if build_cpu < 0.5 else 'OVER'}")
     print(f"  file size        {size / 1e6:6.2f} MB  (plotly.js basic {bundle / 1e6:.2f} MB + page {(size - bundle) / 1e6:.2f} MB;"
           f" {charts} charts)   target < 5 MB: {'OK' if size < 5e6 else 'OVER'}")
     print(f"  first paint      {timings['first_contentful_paint'] / 1000:6.2f} s   (first contentful paint)")

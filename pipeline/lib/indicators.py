@@ -353,6 +353,13 @@ def load_code_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("delete from ref_codes where rowid not in (select max(rowid) from ref_codes group by code_list, code)")
 
 
+def set_cdop_area(con: duckdb.DuckDBPyConnection, area_label: str) -> None:
+    """Make `area_label` the 'Partnership area' of the cdop_area list in ref_codes, every other area not; an area
+    not in the list leaves none as the partnership's (never another partnership's deaths counted as its own)."""
+    con.execute("update ref_codes set code_group = case when label = ? then 'Partnership area' "
+                "else 'Other CDOP area' end where code_list = 'cdop_area'", [area_label])
+
+
 def population(con: duckdb.DuckDBPyConnection, ons_code: str, year: FinancialYear) -> tuple[float | None, int | None]:
     """0-17 population used for a financial year's rates: mid-year before the 31 March, else the latest published."""
     # fetchall, not fetchone: DuckDB keeps a half-read result open and refuses the next registration
@@ -527,16 +534,21 @@ def as_of(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> Iterator[None]:
 
 
 def compute_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, ons_code: str,
-                    catalogue: tuple[Indicator, ...] | None = None, limit: int | None = None) -> pd.DataFrame:
+                    catalogue: tuple[Indicator, ...] | None = None, limit: int | None = None,
+                    cdop_area: str | None = None) -> pd.DataFrame:
     """All catalogue indicators for every window of `quarter`, as rows of VALUE_COLUMNS.
 
     Every indicator has a 'total' row in every window. Where none of the quarters a window needs was received
     the row's numerator, denominator and value are NULL (status 'not_received'); no breakdown rows.
+    `cdop_area`: the CDOP area that is this partnership's own, when it is not the one config/codes.yaml names
+    (regional mode: each Black Country partnership files the same CDOP return).
     """
     catalogue = catalogue or load_catalogue()
     by_code = {i.code: i for i in catalogue}
     limit = limit or breakdown_limit()
     load_reference_tables(con, catalogue)
+    if cdop_area is not None:
+        set_cdop_area(con, cdop_area)
     pop, pop_year = population(con, ons_code, quarter.year)
     received, partner_quarters = received_lists(con), partner_measure_quarters(con)
     covers = {(i.code, w[0]): coverage(i, w[2], w[3], received, partner_quarters)

@@ -44,7 +44,7 @@ def synthetic_dashboard(tmp_path_factory) -> Rendered:
     from tests.dashboard import synthetic
 
     folder = tmp_path_factory.mktemp("synthetic-dashboard")
-    db = synthetic.build(folder / "warehouse.duckdb", with_reconciliation=True)
+    db = synthetic.build(folder / "warehouse.duckdb")
     config = benchmarks.read_config()
     with duckdb.connect(str(db), read_only=True) as con:
         path = dashboard.write_dashboard(con, Quarter(2022, 4), folder / "output", config["partnership"],

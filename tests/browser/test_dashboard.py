@@ -67,7 +67,8 @@ def test_tiles_and_table_cells_equal_the_warehouse(rendered, page):
         code = cards.nth(i).get_attribute("data-indicator")
         ind = catalogue[code]
         expected = fmt_value(_value(rendered, code, "quarter", quarter.label), ind.unit, ind.decimals)
-        assert cards.nth(i).locator('[data-role="quarter-value"]').inner_text() == expected, code
+        # text_content: the panels are folded in their section's <details> until opened
+        assert cards.nth(i).locator('[data-role="quarter-value"]').text_content().strip() == expected, code
         row = cards.nth(i).locator(f'figure.chart table.data tr:has(th:text-is("{quarter.label}"))').first
         assert row.locator("td").first.text_content(timeout=2000) == expected, code  # inside a closed <details>
 

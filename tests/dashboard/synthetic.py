@@ -3,8 +3,12 @@
 It holds what the dashboard reads, in the shapes docs/contracts.md gives: ind_values for every catalogue
 indicator over 8 quarters (with demographic breakdowns for the *_by_* indicators), bm_comparators rows for
 the benchmarked indicators, and the intake's log tables with an agency name and a file name that carry HTML,
-so the tests can prove that agency text is escaped. Optional tables (mart_comparison, mart_reconciliation)
-are left out unless asked for, to prove that the page degrades gracefully.
+so the tests can prove that agency text is escaped. Every table the dashboard requires is built unless a test
+leaves it out (`without=`), to prove that a missing table is an error.
+
+`empty_last_quarter=True` makes the last quarter's returns not received: its quarter rows have no value (status
+'not_received', no breakdowns), its 12-month and year windows are 'partial' over the three quarters before (a
+snapshot measure, which needs the window's last quarter, is 'not_received' in every window).
 """
 
 from __future__ import annotations
@@ -31,14 +35,15 @@ DIMENSIONS = {"gender": ["Male", "Female", "Unborn"],
               "category": ["Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse"],
               "placement_group": ["External foster", "Internal foster", "Connected carers", "Placed with parents"],
               "duration_band": ["Under 3 months", "3-6 months", "6-12 months", "Over 1 year"],
-              "course": ["Core Working Together (CWT)", "Thresholds", "Hidden Men"]}
+              "course": ["Core Working Together (CWT)", "Thresholds", "Hidden Men"],
+              "report_age_band": ["0-4", "5-11", "12-16", "17+"]}
 
 
 def _dimension(code: str) -> str | None:
     for suffix, dim in (("_by_gender", "gender"), ("_by_ethnicity", "ethnicity_group"), ("_by_age_band", "age_band"),
                         ("_by_disability", "disability"), ("_by_source", "source_group"), ("_by_month", "month"),
                         ("_by_category", "category"), ("_by_placement_group", "placement_group"),
-                        ("_duration_band", "duration_band")):
+                        ("_duration_band", "duration_band"), ("_report_age_band", "report_age_band")):
         if code.endswith(suffix):
             return dim
     return None
@@ -48,7 +53,18 @@ def _base(code: str) -> float:
     return 50 + int(hashlib.sha256(code.encode()).hexdigest()[:6], 16) % 900
 
 
-def value_rows() -> pd.DataFrame:
+def _status(ind, q: Quarter, period_type: str, empty_last: bool) -> tuple[str, str, str]:
+    """(status, coverage, missing_quarters) of the window ending with quarter q."""
+    window = [q] if period_type == "quarter" else [q.previous().previous().previous(), q.previous().previous(),
+                                                   q.previous(), q]
+    if not empty_last or q != QUARTERS[-1]:
+        return "complete", ", ".join(w.label for w in window), ""
+    if period_type == "quarter" or ind.counting_rule == "open_at_period_end":
+        return "not_received", "", q.label
+    return "partial", ", ".join(w.label for w in window[:-1]), q.label
+
+
+def value_rows(empty_last_quarter: bool = False) -> pd.DataFrame:
     rows = []
     for ind in load_catalogue():
         base = _base(ind.code)
@@ -59,8 +75,15 @@ def value_rows() -> pd.DataFrame:
             if q.number == 4:
                 windows.append(("year", q.year.label, q.year.start, q.year.end, 4))
             for period_type, label, p_start, p_end, scale in windows:
+                status, coverage, missing = _status(ind, q, period_type, empty_last_quarter)
                 common = {"indicator_code": ind.code, "period_type": period_type, "period_label": label, "period_start": p_start,
-                              "period_end": p_end, "quarter_key": q.partition_key, "unit": ind.unit, "population_year": 2021}
+                          "period_end": p_end, "quarter_key": q.partition_key, "unit": ind.unit, "population_year": 2021,
+                          "status": status, "coverage": coverage, "missing_quarters": missing,
+                          "sources": ", ".join(ind.sources), "disclosure": ind.disclosure}
+                if status == "not_received":
+                    rows.append({**common, "breakdown": "total", "breakdown_value": None, "numerator": None,
+                                 "denominator": None, "value": None})
+                    continue
                 num = round(base * scale * (1 + 0.03 * i))
                 if dim:
                     groups = DIMENSIONS[dim]
@@ -118,17 +141,22 @@ def mart_rows(values: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (code, period_type), g in tot.groupby(["indicator_code", "period_type"]):
         ind = cat[code]
-        prev = None
-        for _, r in g.iterrows():
-            rag = ["green", "amber", "red"][len(rows) % 3] if ind.benchmark else None
+        back = 4 if period_type == "rolling_12m" else 1      # the previous 12 months; the previous quarter or year
+        records = list(g.to_dict("records"))
+        for n, r in enumerate(records):
+            before = records[n - back] if n >= back else None
+            prev = None if before is None or pd.isna(before["value"]) else before["value"]
+            complete = r["status"] == "complete" and (before is None or before["status"] == "complete")
+            rag = ["green", "amber", "red"][len(rows) % 3] if ind.benchmark and r["status"] == "complete" else None
+            compare = complete and prev is not None and not pd.isna(r["value"])
             rows.append({"indicator_code": code, "title": ind.title, "section": ind.section, "unit": ind.unit,
                          "decimals": ind.decimals, "polarity": ind.polarity, "period_type": period_type,
                          "period_label": r["period_label"], "quarter_key": r["quarter_key"], "period_end": r["period_end"],
                          "value": r["value"], "numerator": r["numerator"], "denominator": r["denominator"],
-                         "suppressed": False, "previous_label": None, "previous_value": prev,
-                         "change": None if prev is None else r["value"] - prev,
-                         "direction": None if prev is None else ("up" if r["value"] > prev else "down" if r["value"] < prev else "same"),
-                         "travel": "not applicable" if prev is None or ind.polarity == "neutral" else "improving",
+                         "suppressed": False, "previous_label": None if before is None else before["period_label"],
+                         "previous_value": prev, "change": r["value"] - prev if compare else None,
+                         "direction": None if not compare else ("up" if r["value"] > prev else "down" if r["value"] < prev else "same"),
+                         "travel": "not applicable" if not compare or ind.polarity == "neutral" else "improving",
                          "benchmark_year": "2021-22" if ind.benchmark else None,
                          "benchmark_release": "EES 2022" if ind.benchmark else None,
                          "la_published": r["value"] if ind.benchmark else None,
@@ -139,8 +167,11 @@ def mart_rows(values: pd.DataFrame) -> pd.DataFrame:
                          "quartile": "A" if ind.benchmark else None, "gap_to_england": None, "gap_to_region": None,
                          "gap_to_sn": None, "rag": rag, "rag_label": {"green": "Better than statistical neighbours",
                          "amber": "Close to statistical neighbours", "red": "Worse than statistical neighbours"}.get(rag),
-                         "rag_basis": "synthetic", "reconciliation_diff": None})
-            prev = r["value"]
+                         "rag_basis": "synthetic" if r["status"] == "complete" else f"Partial: rests on {r['coverage']}",
+                         "reconciliation_diff": None, "benchmark_code": ind.benchmark,
+                         "benchmark_comparable": r["status"] == "complete", "status": r["status"],
+                         "coverage": r["coverage"], "missing_quarters": r["missing_quarters"],
+                         "disclosure": r["disclosure"]})
     return pd.DataFrame(rows)
 
 
@@ -171,21 +202,23 @@ def log_rows(quarter: Quarter) -> dict[str, pd.DataFrame]:
     return {"raw_files": files, "raw_sheets": sheets, "raw_issues": issues}
 
 
-def build(path: Path, *, with_logs: bool = True, with_comparators: bool = True,
-          with_reconciliation: bool = False, with_mart: bool = False) -> Path:
-    values = value_rows()
+def build(path: Path, *, without: tuple[str, ...] = (), empty_last_quarter: bool = False,
+          values: pd.DataFrame | None = None) -> Path:
+    """The warehouse at `path`: every table the dashboard reads, except those named in `without`."""
+    values = value_rows(empty_last_quarter) if values is None else values
     with duckdb.connect(str(path)) as con:
         con.register("v", values)
-        con.execute("create table ind_values as select * from v")
-        if with_comparators:
+        if "ind_values" not in without:
+            con.execute("create table ind_values as select * from v")
+        if "bm_comparators" not in without:
             con.register("c", comparator_rows(values))
             con.execute("create table bm_comparators as select * from c")
-        if with_logs:
-            for table, frame in log_rows(QUARTERS[-1]).items():
+        for table, frame in log_rows(QUARTERS[-1]).items():
+            if table not in without:
                 con.register("t", frame)
                 con.execute(f"create table {table} as select * from t")
                 con.unregister("t")
-        if with_reconciliation:
+        if "mart_reconciliation" not in without:
             con.execute("""create table mart_reconciliation as select * from (values
                 ('dfe_published', 'referrals_total', 'Pipeline against DfE published', 'year', '2022-23', '2022-23-Q4',
                  date '2023-03-31', 'pipeline', 4194.0, 'DfE published', 4190.0, 4.0, 0.0, 0.0, true, 'beyond tolerance'),
@@ -195,7 +228,7 @@ def build(path: Path, *, with_logs: bool = True, with_comparators: bool = True,
                 t(check_code, indicator_code, check_title, period_type, period_label, quarter_key, period_end,
                   pipeline_label, pipeline_value, compared_label, compared_value, difference, tolerance,
                   tolerance_relative, beyond_tolerance, status)""")
-        if with_mart:
+        if "mart_comparison" not in without:
             con.register("m", mart_rows(values))
             con.execute("create table mart_comparison as select * from m")
     return path

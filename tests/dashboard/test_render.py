@@ -1,5 +1,5 @@
-"""The dashboard rendered without a browser: it builds from whatever tables exist, stays under 5 MB, fetches
-nothing, escapes agency text and hides small numbers. Fast: a small hand-built warehouse, no Dagster."""
+"""The dashboard rendered without a browser: it refuses to build without a table it shows, stays under 5 MB,
+fetches nothing, escapes agency text and hides small numbers. Fast: a small hand-built warehouse, no Dagster."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.lib import benchmarks
 from pipeline.lib.periods import Quarter
-from pipeline.lib.render import dashboard
+from pipeline.lib.render import dashboard, data
 from tests.dashboard import synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ def render(tmp_path: Path, **tables) -> str:
 
 @pytest.fixture(scope="module")
 def html(tmp_path_factory) -> str:
-    return render(tmp_path_factory.mktemp("full"), with_reconciliation=True)
+    return render(tmp_path_factory.mktemp("full"))
 
 
 def test_under_5_mb_with_plotly_inlined_once(html):
@@ -62,17 +62,33 @@ def test_small_numbers_are_suppressed_in_breakdowns(html):
 def test_every_catalogue_section_with_values_has_its_measures(html):
     from pipeline.lib.indicators import load_catalogue
 
+    breakdowns = dashboard.settings()["breakdown_of"]
     codes = {i.code for i in load_catalogue() if not any(d in i.code for d in
-             ("_by_gender", "_by_ethnicity", "_by_age_band", "_by_disability"))}
+             ("_by_gender", "_by_ethnicity", "_by_age_band", "_by_disability"))} - set(breakdowns)
     shown = set(re.findall(r'data-indicator="([^"]+)"', html))
     assert codes <= shown
 
 
-def test_builds_with_only_ind_values(tmp_path):
-    html = render(tmp_path, with_logs=False, with_comparators=False)
-    assert "mart_comparison is not built yet" in html
-    assert "The intake&#39;s log tables" in html or "log tables (raw_files" in html
-    assert "Reconciliation is not available yet" in html
+def test_breakdowns_sit_inside_their_measures_panel_never_as_measures(html):
+    shown = set(re.findall(r'data-indicator="([^"]+)"', html))
+    for child, parent in dashboard.settings()["breakdown_of"].items():
+        assert child not in shown, child
+        panel = html.split(f'data-indicator="{parent}"')[1].split("</article>")[0]
+        assert f'id="breakdown-{child.replace("_", "-")}"' in panel, (child, parent)
+    assert "by latest category of abuse 100.0%" not in html
+    assert not re.search(r'data-tile="cpp_by_category"', html)
+
+
+@pytest.mark.parametrize("table", sorted(dashboard.REQUIRED_TABLES))
+def test_a_missing_table_is_an_error_naming_it_and_its_asset(tmp_path, table):
+    with pytest.raises(data.MissingTable, match=rf"{table} \(asset {dashboard.REQUIRED_TABLES[table]}\)"):
+        render(tmp_path, without=(table,))
+
+
+def test_reconciliation_differences_are_shown_never_no_differences(html):
+    recon = html.split('data-role="reconciliation"')[1].split("</table>")[0]
+    assert "beyond tolerance" in recon and "4,194.0" in recon
+    assert "No differences to report" not in html
 
 
 def test_rag_and_travel_are_words_and_shapes_not_only_colour(html):
@@ -101,10 +117,8 @@ def test_vendored_plotly_is_the_pinned_version():
         assert installed.read_bytes() == (ROOT / "vendor/plotly/plotly-basic.min.js").read_bytes()
 
 
-def test_uses_mart_comparison_when_it_exists(tmp_path):
-    html = render(tmp_path, with_mart=True, with_reconciliation=True)
-    assert "mart_comparison is not built yet" not in html
-    assert "Close to statistical neighbours" in html          # the mart's words, not the fallback's
+def test_rag_and_comparators_come_from_mart_comparison(html):
+    assert "Close to statistical neighbours" in html          # the mart's words
     assert "DfE 2021-22, release EES 2022" in html
     recon = html.split('data-role="reconciliation"')[1].split("</table>")[0]
-    assert "beyond tolerance" in recon and "Pipeline against DfE published" in recon
+    assert "Pipeline against DfE published" in recon

@@ -11,11 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lib.demo.generate import generate
+from pipeline.lib.demo.generate import World, build_world, generate
 
 
 @pytest.fixture(scope="session")
-def demo_root(tmp_path_factory) -> Path:
+def world() -> World:
+    """The generator's data for the default seed, built once per session."""
+    return build_world()
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory, world) -> Path:
     """A folder holding the generated returns in `raw/`, a stale file generation must delete, and a
     sibling file it must leave alone."""
     root = tmp_path_factory.mktemp("demo")
@@ -23,7 +29,7 @@ def demo_root(tmp_path_factory) -> Path:
     (out / "old").mkdir(parents=True)
     (out / "old" / "stale.xlsx").write_bytes(b"stale")
     (root / "sibling.txt").write_text("keep me")
-    generate(out, echo=lambda line: None)
+    generate(out, echo=lambda line: None, world=world)
     return root
 
 

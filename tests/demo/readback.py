@@ -73,3 +73,20 @@ def latest(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
 
 def dates(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series)
+
+
+def dataset_digest(out: Path) -> dict[str, str]:
+    """Per workbook (path under `out`), a hash of every cell as fastexcel reads it: the sheet names, each
+    column's type and each value. Same digest, same data for the pipeline, whatever wrote the file."""
+    import hashlib
+
+    digests = {}
+    for path in workbooks(out):
+        reader = fastexcel.read_excel(str(path))
+        h = hashlib.sha256(repr(reader.sheet_names).encode())
+        for name in reader.sheet_names:
+            df = reader.load_sheet(name, header_row=None).to_pandas()
+            h.update(repr([str(t) for t in df.dtypes]).encode())
+            h.update(repr(df.astype(object).where(df.notna(), None).values.tolist()).encode())
+        digests[str(path.relative_to(out))] = h.hexdigest()[:16]
+    return digests

@@ -9,14 +9,15 @@ from pipeline.lib.render import dashboard
 
 
 @dg.asset(partitions_def=quarter_partitions, backfill_policy=one_run_per_backfill, group_name="reporting", kinds={"html"},
-          deps=["ind_values"])
+          # every table the page shows (pipeline.lib.render.dashboard.REQUIRED_TABLES): built before the page is
+          deps=["ind_values", "mart_comparison", "mart_reconciliation", "quarterly_returns", "intake_log"])
 @each_partition
 def quarterly_dashboard(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
     """The QPPA subgroup's dashboard for the quarter: one self-contained HTML file (no network requests).
 
-    Source: ind_values (every quarter up to this one, for trends); mart_comparison or bm_comparators for
-    England, region and statistical neighbours; raw_files, raw_sheets, raw_issues and mart_reconciliation for
-    the data-quality section. Tables not built yet are reported on the page, not an error.
+    Source: ind_values (every quarter up to this one, for trends); mart_comparison for England, region and
+    statistical neighbours; raw_files, raw_sheets, raw_issues (quarterly_returns) and mart_reconciliation for
+    the data-quality section. A table that is missing is an error naming it, never an empty section.
     Grain: one file per quarter, <data_dir>/output/dashboard/<2022-23-Q4>.html; index.html (every quarter's
     file in the folder) is rewritten each time.
     """

@@ -20,7 +20,9 @@ class AnnualReportConfig(dg.Config):
     partitions_def=year_partitions,
     group_name="reporting",
     kinds={"markdown", "docx", "xlsx"},
-    deps=[dg.AssetDep("ind_values", partition_mapping=year_to_quarters)],
+    # every table the report reads, so it is never built before them (the learning registers come with the intake)
+    deps=[dg.AssetDep(name, partition_mapping=year_to_quarters)
+          for name in ("ind_values", "mart_comparison", "quarterly_returns", "intake_log")],
     description=(
         "The data section of the partnership's annual report for the year, ready for the report author: the "
         "text in the report's own words and order (contacts and referrals to training), the report's tables, "
@@ -34,7 +36,7 @@ def annual_report(context: dg.AssetExecutionContext, workspace: Workspace,
     """The annual report's data section for the financial year: narrative (md, html), charts (PNG, SVG),
     figures.xlsx, data-section.docx and provenance.json, disclosure-controlled unless `internal`.
 
-    Source: ind_values (year rows from the year's Q4, quarter rows), mart_comparison when present, raw_files.
+    Source: ind_values (year rows from the year's Q4, quarter rows), mart_comparison, raw_files, the learning stg_ views.
     Grain: one folder per year, <data_dir>/output/report/<2022-23>/.
     """
     year = year_of(context)

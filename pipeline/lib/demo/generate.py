@@ -102,12 +102,13 @@ def _check_out_dir(out: Path) -> Path:
 
 
 def generate(out: Path = DEFAULT_OUT, seed: int | None = None, jobs: int | None = None,
-             echo=print) -> list[Path]:
-    """Delete `out`, then write every quarter's returns into it. Returns the files written."""
+             echo=print, world: World | None = None) -> list[Path]:
+    """Delete `out`, then write every quarter's returns into it (from `world` if given, already built for
+    `seed`). Returns the files written."""
     global _WORLD
     out = _check_out_dir(Path(out))
     started = time.perf_counter()
-    _WORLD = build_world(seed)
+    _WORLD = world or build_world(seed)
     built = time.perf_counter() - started
     if out.exists():
         shutil.rmtree(out)

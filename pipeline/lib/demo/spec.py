@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from pipeline.lib.paths import CONFIG_DIR
+from pipeline.lib.settings import read_yaml
 
 DEMO_DIR = Path(__file__).resolve().parent
 
@@ -72,7 +71,7 @@ def load_return_specs(config_dir: Path = CONFIG_DIR) -> dict[str, ReturnSpec]:
     """Every `config/returns/*.yaml`, keyed by return type."""
     specs = {}
     for path in sorted((config_dir / "returns").glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
         sheets = tuple(
             Sheet(
                 key=s["key"],
@@ -97,7 +96,7 @@ class CodeBook:
     """`config/codes.yaml`: the code lists and the forms in which agencies write each code."""
 
     def __init__(self, config_dir: Path = CONFIG_DIR):
-        self.lists: dict[str, list[dict]] = yaml.safe_load((config_dir / "codes.yaml").read_text(encoding="utf-8"))
+        self.lists: dict[str, list[dict]] = read_yaml(config_dir / "codes.yaml")
         self._index = {name: {str(e["code"]): e for e in entries} for name, entries in self.lists.items()}
 
     def codes(self, list_name: str) -> list[str]:
@@ -147,12 +146,12 @@ def load_partner_measures(config_dir: Path = CONFIG_DIR) -> list[dict]:
 
 
 def load_partnership(config_dir: Path = CONFIG_DIR) -> dict:
-    return yaml.safe_load((config_dir / "partnership.yaml").read_text(encoding="utf-8"))
+    return read_yaml(config_dir / "partnership.yaml")
 
 
 def load_targets() -> dict:
-    return yaml.safe_load((DEMO_DIR / "targets.yaml").read_text(encoding="utf-8"))
+    return read_yaml(DEMO_DIR / "targets.yaml")
 
 
 def load_shape() -> dict:
-    return yaml.safe_load((DEMO_DIR / "shape.yaml").read_text(encoding="utf-8"))
+    return read_yaml(DEMO_DIR / "shape.yaml")

@@ -1,8 +1,8 @@
 """Reading indicator values out of the warehouse for the dashboard and the report.
 
-Every reader here degrades gracefully: a table that a later stage of the pipeline builds (mart_comparison,
-mart_reconciliation, bm_comparators, the intake's log tables) may not exist yet, and the dashboard must still
-build. Such a reader returns None (or an empty frame) and the page says what is missing.
+The dashboard needs every table it shows (`require`): a table that is missing is an error naming the asset
+that builds it, never an empty section ("No differences to report" over a reconciliation never built).
+Readers that the report also uses still return None or an empty frame when a table is absent.
 """
 
 from __future__ import annotations
@@ -11,38 +11,74 @@ import duckdb
 import pandas as pd
 
 from pipeline.lib import warehouse
-from pipeline.lib.periods import FinancialYear, Quarter
+from pipeline.lib.periods import Quarter
 
 
 def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return warehouse.table_exists(con, table)
 
 
-def indicator_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("select * from ind_values order by quarter_key, indicator_code").df()
+class MissingTable(RuntimeError):
+    """A table the dashboard shows is not in the warehouse."""
 
 
-def headline(values: pd.DataFrame, code: str, period_type: str, period_label: str) -> pd.Series | None:
-    rows = values[(values["indicator_code"] == code) & (values["period_type"] == period_type)
-                  & (values["period_label"] == period_label) & (values["breakdown"] == "total")]
-    return None if rows.empty else rows.iloc[0]
+def require(con: duckdb.DuckDBPyConnection, tables: dict[str, str], what: str = "The dashboard") -> None:
+    """Every table in `tables` (table -> the asset that builds it) exists, or one error naming all that do not."""
+    missing = [f"{t} (asset {asset})" for t, asset in tables.items() if not has_table(con, t)]
+    if missing:
+        raise MissingTable(f"{what} shows tables that are not in the warehouse: {', '.join(missing)}. "
+                           "Materialise those assets for the quarter first (quarter_job builds them in order).")
 
 
-def quarter_series(values: pd.DataFrame, code: str, up_to: Quarter, period_type: str = "quarter") -> pd.DataFrame:
-    """One row per quarter up to `up_to`: the quarter's own value, or (period_type='rolling_12m') the 12 months to it."""
-    rows = values[(values["indicator_code"] == code) & (values["period_type"] == period_type)
-                  & (values["breakdown"] == "total") & (values["quarter_key"] <= up_to.partition_key)]
-    return rows.sort_values("quarter_key")[["quarter_key", "period_label", "numerator", "denominator", "value"]]
+VALUE_FIELDS = ["indicator_code", "period_type", "period_label", "quarter_key", "breakdown", "breakdown_value",
+                "numerator", "denominator", "value", "status", "coverage", "sources"]
 
 
-def year_value(values: pd.DataFrame, code: str, year: FinancialYear) -> pd.Series | None:
-    return headline(values, code, "year", year.label)
+COMPARISON_FIELDS = ["indicator_code", "period_type", "period_label", "value", "previous_label", "previous_value",
+                     "direction", "travel", "benchmark_year", "benchmark_release", "benchmark_comparable", "la_published",
+                     "england", "region_name", "region_value", "sn_mean", "sn_median", "national_rank", "ranked_of",
+                     "quartile", "rag", "rag_label", "rag_basis"]
 
 
-def breakdown(values: pd.DataFrame, code: str, period_type: str, period_label: str) -> pd.DataFrame:
-    rows = values[(values["indicator_code"] == code) & (values["period_type"] == period_type)
-                  & (values["period_label"] == period_label) & (values["breakdown"] != "total")]
-    return rows.sort_values("numerator", ascending=False)
+def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+class ValueIndex:
+    """ind_values up to a quarter as plain dicts, indexed the ways the page reads them (a pandas filter per card
+    cost seconds a quarter; a dict lookup costs nothing)."""
+
+    def __init__(self, rows: list[dict]):
+        self.totals: dict[tuple, dict] = {}                 # (code, period_type, label) -> total row
+        self.by_quarter: dict[tuple, dict] = {}             # (code, period_type) -> {quarter_key: total row}
+        self.parts: dict[tuple, list[dict]] = {}            # (code, period_type, label) -> breakdown rows
+        self.dimension: dict[str, str] = {}                 # code -> its breakdown's name
+        self.quarter_keys: set[str] = set()
+        for r in rows:
+            key = (r["indicator_code"], r["period_type"], r["period_label"])
+            self.quarter_keys.add(str(r["quarter_key"]))
+            if r["breakdown"] == "total":
+                self.totals[key] = r
+                self.by_quarter.setdefault(key[:2], {})[str(r["quarter_key"])] = r
+            else:
+                self.parts.setdefault(key, []).append(r)
+                self.dimension.setdefault(r["indicator_code"], str(r["breakdown"]))
+        for parts in self.parts.values():                   # largest first, ties by name
+            parts.sort(key=lambda r: (-(r["numerator"] if r["numerator"] is not None else -1), str(r["breakdown_value"])))
+
+
+def indicator_values(con: duckdb.DuckDBPyConnection, up_to: Quarter) -> ValueIndex:
+    return ValueIndex(_records(con, f"select {', '.join(VALUE_FIELDS)} from ind_values where quarter_key <= ?",
+                               [up_to.partition_key]))
+
+
+def comparison(con: duckdb.DuckDBPyConnection, up_to: Quarter) -> dict[tuple, dict]:
+    """mart_comparison (docs/contracts.md) up to the quarter: (code, period_type, period_label) -> row."""
+    rows = _records(con, f"select {', '.join(COMPARISON_FIELDS)} from mart_comparison where quarter_key <= ? "
+                         "order by quarter_key", [up_to.partition_key])
+    return {(r["indicator_code"], r["period_type"], r["period_label"]): r for r in rows}
 
 
 def source_files(con: duckdb.DuckDBPyConnection, quarter_keys: list[str]) -> pd.DataFrame:
@@ -52,25 +88,6 @@ def source_files(con: duckdb.DuckDBPyConnection, quarter_keys: list[str]) -> pd.
         select period_label, relative_path, sha256, return_type, agency, status
         from raw_files where present and period_key in (select unnest(?)) order by period_key, relative_path
     """, [quarter_keys]).df()
-
-
-# ---- comparison with England, the region and statistical neighbours --------------------------------------------
-
-def comparison(con: duckdb.DuckDBPyConnection, up_to: Quarter) -> pd.DataFrame | None:
-    """mart_comparison (the contract in docs/contracts.md) up to the quarter, or None while it is not built."""
-    if not has_table(con, "mart_comparison"):
-        return None
-    return con.execute("select * from mart_comparison where quarter_key <= ? order by quarter_key, indicator_code",
-                       [up_to.partition_key]).df()
-
-
-def comparators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """bm_comparators: one row per DfE indicator x year (the LA, England, region, SN, rank, quartile, release)."""
-    if not has_table(con, "bm_comparators"):
-        return pd.DataFrame(columns=["indicator_code", "year_label", "la_value", "england", "region_name", "region_value",
-                                     "sn_model", "sn_value", "sn_mean", "national_rank", "ranked_of", "quartile",
-                                     "release", "release_date"])
-    return con.execute("select * from bm_comparators order by indicator_code, year_label").df()
 
 
 # ---- data quality --------------------------------------------------------------------------------------------

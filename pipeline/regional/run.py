@@ -1,0 +1,57 @@
+"""Run partnerships' quarters in this process, one after another (no daemon): the regional reference, then each
+partnership-quarter's figures in time order.
+
+    SAFEGUARDING_REGIONAL_DATA_DIR=data/hub python -m pipeline.regional.run 2022-23 [--partnership dudley ...]
+
+Each partnership's key must be in its variable (config/partnerships.yaml `pseudonym_key_env`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline.lib.periods import FinancialYear
+from pipeline.regional import definitions as regional
+
+FIGURES = [regional.regional_returns, regional.regional_ind_values, regional.regional_comparison]
+
+
+def run(data_dir: Path, slugs: list[str], quarter_keys: list[str], reference: bool = True,
+        dashboards: bool = False, instance: dg.DagsterInstance | None = None) -> None:
+    resources = {"regional": regional.RegionalWorkspace(data_dir=str(data_dir))}
+    instance = instance or dg.DagsterInstance.ephemeral()
+    if reference:
+        dg.materialize([regional.regional_reference], resources=resources, instance=instance)
+    assets = [*FIGURES, regional.regional_partnership_dashboard] if dashboards else FIGURES
+    for slug in slugs:
+        for key in sorted(quarter_keys):
+            partition = dg.MultiPartitionKey({"partnership": slug, "quarter": key})
+            dg.materialize(assets, partition_key=partition, resources=resources, instance=instance)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("years", nargs="+", help="financial years, e.g. 2022-23")
+    parser.add_argument("--partnership", action="append", help="a slug from the hub file (default: every one)")
+    parser.add_argument("--dashboards", action="store_true", help="draw each partnership's dashboards too")
+    args = parser.parse_args(argv)
+    data_dir = os.environ.get(regional.DATA_DIR_ENV)
+    if not data_dir:
+        print(f"Set {regional.DATA_DIR_ENV} to the hub's data folder (raw/<partnership>/<year>/<quarter>/ in it).",
+              file=sys.stderr)
+        return 2
+    slugs = args.partnership or regional.HUB.slugs
+    for slug in slugs:
+        regional.HUB.get(slug)
+    keys = [q.partition_key for y in args.years for q in FinancialYear.from_label(y).quarters]
+    run(Path(data_dir), slugs, keys, dashboards=args.dashboards)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

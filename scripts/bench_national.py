@@ -1,0 +1,142 @@
+"""National scale: 10, 50 and all 153 English authorities, a year each, at their real sizes (ONS 0-17).
+
+    python scripts/bench_national.py [--sizes 10,50,153] [--scale 1.0] [--workers 2] [--demo-raw DIR]
+
+For each size: synthetic returns are generated (pipeline.regional.national; not timed), DfE's reference is loaded
+once, then `workers` processes each run their share of the authorities' four quarters (pipeline.regional.run:
+one warehouse per authority, so the processes never wait for each other). Printed per size: wall time, peak
+memory (all workers at once, sampled), rows read, rows per second and CPU-microseconds per row; the last line
+says whether the cost per row stayed within 20% from the smallest size to the largest, and whether the
+largest met 10 minutes and 4 GB. Targets on a 2-core machine: 153 authorities in <= 10 min and <= 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.regional import national
+
+YEAR = "2022-23"
+
+
+def demo_raw(explicit: Path | None) -> Path:
+    if explicit:
+        return explicit
+    cached = sorted((ROOT / ".pytest_cache" / "regional").glob("raw-*/.complete"))
+    if cached:
+        return cached[-1].parent
+    out = Path(tempfile.mkdtemp(prefix="national-demo-")) / "raw"
+    subprocess.run([sys.executable, "-m", "pipeline.lib.demo.generate", "--out", str(out), "--jobs", "2"],
+                   cwd=ROOT, check=True, timeout=1800)
+    return out
+
+
+def _watch(processes: list[subprocess.Popen]) -> int:
+    """Wait for every process; the peak of their summed resident memory (sampled every 0.2 s), in bytes."""
+    peak = 0
+    while any(p.poll() is None for p in processes):
+        total = 0
+        for p in processes:
+            try:
+                proc = psutil.Process(p.pid)
+                total += sum(c.memory_info().rss for c in [proc, *proc.children(recursive=True)])
+            except psutil.NoSuchProcess:
+                pass
+        peak = max(peak, total)
+        time.sleep(0.2)
+    return peak
+
+
+def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path) -> dict:
+    folder = base / f"national-{n}"
+    shutil.rmtree(folder, ignore_errors=True)
+    chosen = national.spread(las, n)
+    t = time.perf_counter()
+    national.generate(raw, folder, chosen, YEAR, scale)
+    generated_s = time.perf_counter() - t
+    env = {**os.environ, "SAFEGUARDING_HUB_FILE": str(folder / "hub.yaml"),
+           "SAFEGUARDING_REGIONAL_DATA_DIR": str(folder)}
+    for la in chosen:
+        env[f"NATIONAL_KEY_{la.dfe_la_code}"] = hashlib.sha256(f"bench {la.dfe_la_code}".encode()).hexdigest()
+    code = ("import sys; from pathlib import Path; from pipeline.regional import run; "
+            "run.run(Path(sys.argv[1]), sys.argv[3:], [f'{sys.argv[2]}-Q{i}' for i in range(1, 5)], reference=False)")
+    ref = ("import sys; from pathlib import Path; from pipeline.regional import run; "
+           "run.run(Path(sys.argv[1]), [], [])")
+    subprocess.run([sys.executable, "-c", ref, str(folder)], cwd=ROOT, env=env, check=True, timeout=600,
+                   capture_output=True)
+    slugs = [la.slug for la in chosen]
+    shares = [slugs[i::workers] for i in range(workers)]
+    before = psutil.Process().cpu_times()
+    t = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(folder), YEAR, *share], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for share in shares if share]
+    try:
+        peak = _watch(procs)
+    finally:  # stopped part-way (Ctrl-C): the workers go too
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+    wall = time.perf_counter() - t
+    after = psutil.Process().cpu_times()
+    for p in procs:
+        if p.returncode:
+            raise SystemExit(f"a worker failed ({p.returncode}): {p.stderr.read().decode()[-3000:]}")
+    cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+    rows = 0
+    for slug in slugs:
+        with duckdb.connect(str(folder / "partnerships" / slug / "warehouse.duckdb"), read_only=True) as con:
+            rows += con.execute("select coalesce(sum(rows_read), 0) from raw_sheets").fetchall()[0][0]
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"n": n, "children": sum(la.children for la in chosen), "rows": int(rows), "wall_s": wall, "cpu_s": cpu,
+            "peak_gb": peak / 1e9, "generate_s": generated_s}
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # a TERM runs the finally that stops the workers
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,50,153")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of each authority's real size")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--demo-raw", type=Path, default=None)
+    parser.add_argument("--base", type=Path, default=Path(tempfile.gettempdir()))
+    args = parser.parse_args(argv)
+    las = national.authorities()
+    raw = demo_raw(args.demo_raw)
+    print(f"{len(las)} authorities in ONS's 2024 file; scale {args.scale:g} of real size; {args.workers} workers; "
+          f"machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'LAs':>4} {'children':>10} {'rows':>10} {'wall s':>8} {'peak GB':>8} {'rows/s':>8} {'CPU us/row':>10} "
+          f"{'generate s':>10}")
+    results = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        r = run_size(n, las, raw, args.scale, args.workers, args.base)
+        results.append(r)
+        print(f"{r['n']:>4} {r['children']:>10,} {r['rows']:>10,} {r['wall_s']:>8.1f} {r['peak_gb']:>8.2f} "
+              f"{r['rows'] / r['wall_s']:>8,.0f} {r['cpu_s'] / r['rows'] * 1e6:>10,.0f} {r['generate_s']:>10.1f}",
+              flush=True)
+    if len(results) > 1:
+        first, last = (r["cpu_s"] / r["rows"] for r in (results[0], results[-1]))
+        change = (last - first) / first * 100
+        big = results[-1]
+        print(f"cost per row {results[0]['n']} -> {big['n']} LAs: {change:+.0f}% ({'flat' if abs(change) <= 20 else 'NOT flat'}"
+              f" within 20%); {big['n']} LAs: {big['wall_s'] / 60:.1f} min (target 10), {big['peak_gb']:.2f} GB (target 4)"
+              f"{'' if args.scale == 1 else f' at scale {args.scale:g}: not the real-size target'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
