@@ -99,6 +99,7 @@ class ColumnSpec:
     future_allowed: bool = False         # date: a date after today is expected (a due date), not an error
     at_most: str | None = None           # number: never more than this other column of the row (JARs <= deaths)
     filled_when: dict | None = None      # {column: status, codes: [complete]}: should be filled when the other is
+    needed: bool = False                 # needed whatever the SQL says (see pipeline/lib/returns/needs.py)
 
     @property
     def stored(self) -> bool:
@@ -164,6 +165,7 @@ def _column(raw: dict) -> ColumnSpec:
         future_allowed=bool(raw.get("future_allowed", False)),
         at_most=raw.get("at_most"),
         filled_when=raw.get("filled_when"),
+        needed=bool(raw.get("needed", False)),
     )
 
 

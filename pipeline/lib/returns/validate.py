@@ -15,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.lib.returns.messages import RULES, describe
+from pipeline.lib.returns.needs import indicators_reading, needed_by
 from pipeline.lib.returns.normalise import norm_heading
 from pipeline.lib.returns.parse import Uniques, parse_column
 from pipeline.lib.returns.reader import RawSheet
@@ -159,6 +160,8 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 out |= mask
         return out
 
+    needs = needed_by(spec)
+    emptied: set[tuple[int, str]] = set()   # (row position, column) of bad cells left empty in columns no figure needs
     found, notes = match_headings(raw.headings, spec)
     issues += notes
     for name, idx in found.items():
@@ -192,9 +195,14 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
         if c.name not in found:
             continue
         column_raw = raw.frame[found[c.name]]
+        is_needed = bool(needs.get(c.name))
         for pos, rule, shown in unreadable.get(found[c.name], []):
             issues += _issue([rows[pos]], c.heading, [shown], rule)
-            flag([pos], rule)
+            if is_needed:
+                flag([pos], rule)
+            else:
+                _left_empty(issues[-1:], c.heading)
+                emptied.add((pos, c.name))
         parsed = parse_column(column_raw, c, code_lists, today)
         typed[c.name] = parsed.values
         for m in parsed.mappings:
@@ -205,6 +213,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
             errors = parsed.errors.to_numpy()[positions]
             for rule in pd.unique(errors):
                 pos = positions[errors == rule]
+                first_issue = len(issues)
                 detail = ""
                 if rule == "unknown_code":
                     detail = f" (e.g. {', '.join(code.annex_a or code.code for code in code_lists[c.codes or 'measure'].codes[:3])})"
@@ -222,7 +231,11 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 else:
                     issues += _issue(rows.to_numpy()[pos], c.heading, shown, rule, detail)
                 if RULES[rule][0] == "error":   # a warning keeps the row (the cell is masked or left empty)
-                    flag(pos, rule)
+                    if is_needed:
+                        flag(pos, rule)
+                    else:   # no figure uses the column: the cell is left empty (the parser gave no value), the row loads
+                        _left_empty(issues[first_issue:], c.heading)
+                        emptied.update((int(p), c.name) for p in pos)
     if raw.formulas_with_values:
         mappings.append({"kind": "formula_saved_result", "column_name": "", "from_value": "formula cells",
                          "to_value": "the result Excel saved with the file", "rows": raw.formulas_with_values})
@@ -245,7 +258,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 continue
             pos, column = int(case.index), case.column
             col = spec.column(column)
-            if precise[pos]:
+            if precise[pos] or (pos, column) in emptied:
                 continue  # the cell already has a more precise reason
             if case.check == "not_nullable":
                 rule, detail = "missing_required", ""
@@ -328,6 +341,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
         values = [f"{period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}"] * len(outside)
         issues += _issue(good.loc[outside, "source_row"], label, values, "outside_period", label)
 
+    issues += _what_is_lost(spec, int(bad.sum()))
     ordered = sorted(flags)
     quarantined = pd.DataFrame({"source_row": rows.to_numpy()[bad_positions].astype("int64"),
                                 "rules": [", ".join(r for r in ordered if flags[r][p]) for p in bad_positions]})
@@ -338,6 +352,26 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
         mappings=pd.DataFrame(mappings, columns=["kind", "column_name", "from_value", "to_value", "rows"]),
         rows_read=n,
     )
+
+
+def _left_empty(issues: list[dict], heading: str) -> None:
+    """A bad value in a column no figure needs: a warning, the row loaded with the cell empty."""
+    for issue in issues:
+        issue["severity"] = "warning"
+        issue["message"] += (f" The row was loaded with '{heading}' left empty (no figure uses this column); "
+                             "correct the cell in your records for next time.")
+
+
+def _what_is_lost(spec: SheetSpec, rows_out: int) -> list[dict]:
+    """One line per sheet with rows kept out: the figures those rows are missing from until corrected."""
+    figures = indicators_reading(spec)
+    if not rows_out or not figures:
+        return []
+    rows = "1 row" if rows_out == 1 else f"{rows_out} rows"
+    return [{"source_row": None, "column_name": "", "value": str(rows_out), "rule": "rows_left_out", "severity": "info",
+             "message": f"{rows} of {spec.title} could not be loaded (see each row's error). Until corrected, "
+                        f"{'it is' if rows_out == 1 else 'they are'} missing from {len(figures)} figures: "
+                        f"{', '.join(figures)}."}]
 
 
 def _first_occurrence(typed: pd.DataFrame, ok_rows: np.ndarray, key: list[str], rows: pd.Series) -> dict[int, int]:
