@@ -282,6 +282,16 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 issue["message"] = issue["message"].replace("{start}", str(typed[start_col].iloc[p].date()))
             flag(pos, "end_before_start")
 
+    for rule in spec.plausibility:
+        hits, message, value_of = _plausibility(rule, typed, spec, present)
+        hits = hits & ~flagged(_PRECISE)
+        for p in np.flatnonzero(hits):
+            issues.append({"source_row": int(rows.iloc[p]), "column_name": spec.column(rule.get("date") or rule["then"]).heading,
+                           "value": value_of(p), "rule": _rule_code(rule), "severity": rule["severity"],
+                           "message": message})
+        if rule["severity"] == "error" and hits.any():
+            flag(np.flatnonzero(hits), _rule_code(rule))
+
     # A count that cannot be more than another on its row (joint agency responses, of the deaths notified).
     for c in spec.columns:
         if c.at_most and c.name in present and c.at_most in present:
@@ -352,6 +362,50 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
         mappings=pd.DataFrame(mappings, columns=["kind", "column_name", "from_value", "to_value", "rows"]),
         rows_read=n,
     )
+
+
+_PLAUSIBILITY_CODES = {"before_birth": "before_birth", "age_range": "age_out_of_range", "order": "out_of_sequence"}
+
+
+def _rule_code(rule: dict) -> str:
+    return rule.get("code") or _PLAUSIBILITY_CODES[rule["check"]]
+
+
+def _age_at(born: pd.Series, at: pd.Series) -> np.ndarray:
+    """Whole years from `born` to `at` (NaN where either is blank)."""
+    b, a = pd.DatetimeIndex(born), pd.DatetimeIndex(at)
+    before_birthday = (a.month < b.month) | ((a.month == b.month) & (a.day < b.day))
+    years = (a.year - b.year - before_birthday.astype(int)).to_numpy(dtype="float64")
+    return np.where(b.isna() | a.isna(), np.nan, years)
+
+
+def _plausibility(rule: dict, typed: pd.DataFrame, spec: SheetSpec, present: set[str]):
+    """(rows failing, message, value shown per row) for one plausibility rule of the spec. Never shows a date of birth."""
+    n = len(typed)
+    none = (np.zeros(n, dtype=bool), "", lambda p: None)
+    dfe = f" ({rule['dfe']})" if rule.get("dfe") else ""
+    keeps = " The row was not loaded." if rule["severity"] == "error" else " The row was loaded; check it."
+    if rule["check"] in ("before_birth", "age_range"):
+        if "date_of_birth" not in present or rule["date"] not in present:
+            return none
+        heading = spec.column(rule["date"]).heading
+        if rule["check"] == "before_birth":
+            hits = (typed[rule["date"]] < typed["date_of_birth"]).fillna(False).to_numpy(dtype=bool)
+            why = rule.get("why", "")
+            return hits, (f"'{heading}' is before the child's date of birth{dfe}.{(' ' + why) if why else ''}"
+                          f" Check both dates.{keeps}"), lambda p: None
+        age = _age_at(typed["date_of_birth"], typed[rule["date"]])
+        lo, hi = rule.get("min", 0), rule.get("max", 200)
+        hits = ~np.isnan(age) & ((age < lo) | (age > hi))
+        return hits, (f"The child's age at '{heading}' is outside {lo}-{hi} years, the ages {spec.title} covers{dfe}. "
+                      f"Check the date of birth and '{heading}'.{keeps}"), lambda p: f"{int(age[p])} years"
+    first, then = rule["first"], rule["then"]
+    if first not in present or then not in present:
+        return none
+    hits = (typed[then] < typed[first]).fillna(False).to_numpy(dtype=bool)
+    a, b = spec.column(first).heading, spec.column(then).heading
+    return hits, (f"'{b}' is before '{a}'{dfe}, but it cannot come first. Check both dates.{keeps}"), \
+        lambda p: f"{typed[then].iloc[p]:%d/%m/%Y} before {typed[first].iloc[p]:%d/%m/%Y}"
 
 
 def _left_empty(issues: list[dict], heading: str) -> None:
