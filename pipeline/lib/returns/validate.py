@@ -396,7 +396,8 @@ def _plausibility(rule: dict, typed: pd.DataFrame, spec: SheetSpec, present: set
                           f" Check both dates.{keeps}"), lambda p: None
         age = _age_at(typed["date_of_birth"], typed[rule["date"]])
         lo, hi = rule.get("min", 0), rule.get("max", 200)
-        hits = ~np.isnan(age) & ((age < lo) | (age > hi))
+        # a date before birth (a negative age) is the before_birth rule's to report, not an age out of range
+        hits = ~np.isnan(age) & (age >= 0) & ((age < lo) | (age > hi))
         return hits, (f"The child's age at '{heading}' is outside {lo}-{hi} years, the ages {spec.title} covers{dfe}. "
                       f"Check the date of birth and '{heading}'.{keeps}"), lambda p: f"{int(age[p])} years"
     first, then = rule["first"], rule["then"]
