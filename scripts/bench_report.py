@@ -1,5 +1,6 @@
 """Benchmark: the annual report's image step, one figure at a time (kaleido's sync server, as before) against
-one batch through one browser (pipeline.lib.report.images), on the same figures; then the whole report build.
+one batch through one browser (pipeline.lib.report.images), on the same figures (the data sections' and the
+learning sections'); then the whole report build, whose stages include the learning briefings.
 
     .venv/bin/python scripts/bench_report.py [--data-dir data/demo] [--year 2022-23] [--skip-old]
 
@@ -17,6 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.lib import warehouse
+from pipeline.lib.learning import figures as learning_figures
+from pipeline.lib.learning.facts import LearningFacts
 from pipeline.lib.periods import FinancialYear
 from pipeline.lib.report import build, images
 from pipeline.lib.report import figures as report_figures
@@ -50,8 +53,12 @@ def main() -> int:
     year = FinancialYear.from_label(args.year)
     with warehouse.connect(db, read_only=True) as con:
         data = load_year(con, year)
-        figs = [f for f in report_figures.build_all(data, public=True) if f.drawn]
-        print(f"Report {year.label}: {len(figs)} charts, PNG at {report_figures.SCALE}x and SVG each")
+        started = time.perf_counter()
+        learning = LearningFacts(con, year, public=True)
+        learning_s = time.perf_counter() - started
+        figs = [f for f in report_figures.build_all(data, public=True) + learning_figures.build_all(learning) if f.drawn]
+        print(f"Report {year.label}: {len(figs)} charts, PNG at {report_figures.SCALE}x and SVG each; "
+              f"learning facts read in {learning_s:.1f} s")
         if not args.skip_old:
             old = one_at_a_time(figs)
             print(f"  images one at a time (sync server):   {old:6.1f} s  ({old / len(figs):.2f} s a chart)")

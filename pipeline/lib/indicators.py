@@ -25,8 +25,10 @@ row with NULL values, never 0).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -510,6 +512,20 @@ def limit_categories(rows: pd.DataFrame, by_code: dict[str, Indicator], limit: i
 
 # --- computing a quarter -------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def as_of(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> Iterator[None]:
+    """The stg_ views as they stood when `quarter` was filed: returns of later quarters left out.
+
+    A quarter's snapshot (plans open at its end, their category, the latest review) is read from its own
+    return, not from a later one's look-back, so a quarter's figures are the same whenever they are computed.
+    """
+    con.execute("set variable as_of_period = ?", [quarter.partition_key])
+    try:
+        yield
+    finally:
+        con.execute("reset variable as_of_period")
+
+
 def compute_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, ons_code: str,
                     catalogue: tuple[Indicator, ...] | None = None, limit: int | None = None) -> pd.DataFrame:
     """All catalogue indicators for every window of `quarter`, as rows of VALUE_COLUMNS.
@@ -525,7 +541,8 @@ def compute_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, ons_code: 
     received, partner_quarters = received_lists(con), partner_measure_quarters(con)
     covers = {(i.code, w[0]): coverage(i, w[2], w[3], received, partner_quarters)
               for i in catalogue for w in windows(quarter)}
-    values = pd.concat(_compute_windows(con, quarter, catalogue, covers, limit), ignore_index=True)
+    with as_of(con, quarter):
+        values = pd.concat(_compute_windows(con, quarter, catalogue, covers, limit), ignore_index=True)
     values["unit"] = values["indicator_code"].map(lambda c: by_code[c].unit)
     values["numerator"] = pd.to_numeric(values["numerator"], errors="coerce").astype("float64")
     values["denominator"] = pd.to_numeric(values["denominator"], errors="coerce").astype("float64")

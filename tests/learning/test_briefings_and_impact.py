@@ -104,10 +104,19 @@ def test_an_authors_copy_of_a_briefing_template_wins(registers, tmp_path):
     assert "What you can do" in (tmp_path / "out" / "audit-MACFA-2023-01.html").read_text()   # audit's unchanged
 
 
-def test_agency_text_reaches_plotly_as_text(registers):
+def test_agency_text_in_an_audit_table_is_only_ever_text_in_word(registers):
+    """The audit grades are one of the report's tables: a Word table (never an image), its cells plain text."""
+    from pipeline.lib.report import word
+    from pipeline.lib.report.figures import TABLE
+
     fig = qppa_audit_grades(LearningFacts(registers, YEAR, public=True))
-    cells = fig.fig.data[0].cells.values[0][0]
-    assert cells.startswith("&lt;script&gt;") and "<a href" not in cells
+    assert fig.kind == TABLE and fig.fig is None and fig.section == "qppa_assurance"
+    doc = docx.Document()
+    word._add_table(doc, fig)
+    cells = [c.text for row in doc.tables[0].rows for c in row.cells]
+    assert f"{HOSTILE} (February 2023)" in cells
+    xml = doc.element.xml
+    assert "<w:hyperlink" not in xml and "<w:fldChar" not in xml and "<w:instrText" not in xml
 
 
 # ---- impact ---------------------------------------------------------------------------------------------------
@@ -128,8 +137,10 @@ def test_impact_shows_the_indicator_before_and_after_the_action_closed(con):
         action("SD", 3, 1, impact_indicator="icpc_15wd_pct"),                                      # still open
         action("SD", 4, 1, date_closed=D(2023, 3, 1), impact_indicator="icpc_15wd_pct"),          # Q4: none since
         action("SD", 5, 1, date_closed=D(2022, 8, 15), impact_indicator="retired_code"),          # not in catalogue
+        action("SD", 6, 1, date_closed=D(2022, 8, 5), impact_indicator="referrals_police_pct"),   # 35.4% -> 33.5%
     ])
-    ind_values(con, [("rereferrals_pct", "2022-23-Q1", 250, 1000, 25.0), ("rereferrals_pct", "2022-23-Q2", 200, 1000, 20.0),
+    ind_values(con, [("rereferrals_pct", "2022-23-Q1", 250, 1000, 25.0), ("referrals_police_pct", "2022-23-Q1", 354, 1000, 35.44),
+                     ("referrals_police_pct", "2022-23-Q4", 335, 1000, 33.46), ("rereferrals_pct", "2022-23-Q2", 200, 1000, 20.0),
                      ("rereferrals_pct", "2022-23-Q4", 180, 1000, 18.0), ("rereferrals_pct", "2023-24-Q1", 1, 10, 10.0),
                      ("missing_rhi_72h_pct", "2022-23-Q1", 3, 5, 60.0), ("missing_rhi_72h_pct", "2022-23-Q3", 80, 100, 80.0),
                      ("icpc_15wd_pct", "2022-23-Q3", 70, 100, 70.0)])
@@ -138,7 +149,10 @@ def test_impact_shows_the_indicator_before_and_after_the_action_closed(con):
     assert [(r["Action"], r["Before"], r["After"], r["Change"]) for r in internal.rows] == [
         ("SD recommendation 1", "25.0% (2022-23 Q1)", "18.0% (2022-23 Q4)", "down 7.0 percentage points (better)"),
         ("SD recommendation 2", "60% (2022-23 Q1)", "80% (2022-23 Q3)", "up 20 percentage points (better)"),
+        # the change between the printed values (35.4 - 33.5), not the unrounded 1.98 printed as 2.0
+        ("SD recommendation 6", "35.4% (2022-23 Q1)", "33.5% (2022-23 Q4)", "down 1.9 percentage points"),
     ]
+    assert internal.rows[2]["Closed"] == "5 Aug 2022"
     assert internal.not_closed == ["SD recommendation 3 (ICPCs within 15 working days of the strategy discussion)"]
     assert internal.notes == [
         ("SD recommendation 4 closed in 2022-23 Q4: no quarter of ICPCs within 15 working days of the strategy "

@@ -102,7 +102,13 @@ def _next_steps(reg: Registers, actions: pd.DataFrame, end: dt.date) -> list[str
     return out
 
 
-def review_briefings(reg: Registers, year: FinancialYear) -> list[Briefing]:
+def _published(c: dict, end: dt.date) -> bool:
+    return c["published_date"] is not None and c["published_date"] <= end
+
+
+def review_briefings(reg: Registers, year: FinancialYear, public: bool = False) -> list[Briefing]:
+    """One per review considered, running or finished in the year; `public`: only reviews already published (an
+    unpublished review's summary and learning are not for a public folder, whatever the marking says)."""
     start, end = year.start, year.end
     out = []
     cases = reg.reviews
@@ -113,8 +119,10 @@ def review_briefings(reg: Registers, year: FinancialYear) -> list[Briefing]:
             c["ratified_date"] is None or c["ratified_date"] >= start)
         if c["decision"] not in (*REVIEWING, "learning_briefing") or not (in_year or running):
             continue
+        if public and not _published(c, end):
+            continue
         decision = reg.label("review_decision", c["decision"])
-        published = c["published_date"] is not None and c["published_date"] <= end
+        published = _published(c, end)
         if published:
             status = f"Published {_date(c['published_date'])}"
         elif c["ratified_date"] is not None and c["ratified_date"] <= end:
@@ -182,14 +190,17 @@ def audit_briefings(reg: Registers, year: FinancialYear) -> list[Briefing]:
     return out
 
 
-def thematic_briefing(reg: Registers, year: FinancialYear, limit: int = 4) -> Briefing | None:
-    """Themes across the year's reviews (and audits), most frequent first, each with what we learned and what to do."""
+def thematic_briefing(reg: Registers, year: FinancialYear, limit: int = 4, public: bool = False) -> Briefing | None:
+    """Themes across the year's reviews (and audits), most frequent first, each with what we learned and what to do;
+    `public`: from published reviews only."""
     start, end = year.start, year.end
     items = []   # (reference, theme codes, learned, recommendations)
     for c in reg.reviews.to_dict("records") if len(reg.reviews) else []:
         if c["decision"] in ("nfa", "pending"):
             continue
         if not any(d is not None and start <= d <= end for d in (c["date_received"], c["ratified_date"])):
+            continue
+        if public and not _published(c, end):
             continue
         actions = _actions_for(reg, c["case_reference"], end)
         items.append((c["themes"], [line(c["key_learning"])], _recommendations(actions)))
@@ -273,17 +284,18 @@ def write_docx(path: Path, b: Briefing, title: str, sections: list[dict]) -> Pat
     return path
 
 
-def all_briefings(reg: Registers, year: FinancialYear) -> list[Briefing]:
-    thematic = thematic_briefing(reg, year)
-    return [*review_briefings(reg, year), *audit_briefings(reg, year), *([thematic] if thematic else [])]
+def all_briefings(reg: Registers, year: FinancialYear, public: bool = False) -> list[Briefing]:
+    thematic = thematic_briefing(reg, year, public=public)
+    return [*review_briefings(reg, year, public), *audit_briefings(reg, year), *([thematic] if thematic else [])]
 
 
 def write_briefings(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path,
-                    overrides: Path | None = None) -> list[Path]:
-    """Every briefing of the year into `out_dir` as <stem>.html and <stem>.docx; the paths written."""
+                    overrides: Path | None = None, public: bool = False) -> list[Path]:
+    """Every briefing of the year into `out_dir` as <stem>.html and <stem>.docx; the paths written. `public` (the
+    public report's folder): reviews not yet published are left out, here and in the thematic briefing."""
     reg = Registers.read(con)
     written = []
-    for b in all_briefings(reg, year):
+    for b in all_briefings(reg, year, public):
         title, sections = parse(_markdown(b, year, overrides))
         written.append(write_text(out_dir / f"{b.stem}.html", to_html(b, title, sections, overrides)))
         written.append(write_docx(out_dir / f"{b.stem}.docx", b, title, sections))

@@ -2,10 +2,13 @@
 
     build_all(facts) -> [ReportFigure]   in the report's order; the report's exporter writes them (PNG, SVG, workbook)
 
-Names start with the section they follow (word.FIGURE_SECTIONS: 'learning_' -> learning_from_reviews,
-'qppa_' -> qppa_assurance, 'child_deaths_' -> child_deaths). Every count of children goes through disclosure
-control in public mode (the tables show 'c', the bars leave a gap and say so); agency text reaches plotly only
-through pipeline.lib.text.plotly_text, so a course title or an action can never become markup in a chart.
+Each carries the narrative section it follows (`section`: learning_from_reviews, qppa_assurance, child_deaths)
+and its kind, as the report's own figures do: the reviews, actions, impact, audit grades and four-year child
+death comparison are the report's tables (Word tables and workbook sheets, never images); the child deaths by
+area and by age band are charts. Every count of children goes through disclosure control in public mode (the
+tables show 'c', the bars leave a gap and say so); agency text reaches plotly only through
+pipeline.lib.text.plotly_text, Word through xml_text and the workbook as text that cannot run. No indicator code
+is printed in a chart (codes go to the workbook and provenance.json).
 """
 
 from __future__ import annotations
@@ -18,18 +21,21 @@ import plotly.graph_objects as go
 from pipeline.lib import sdc
 from pipeline.lib.learning.facts import LearningFacts
 from pipeline.lib.render.figures import PALETTE, register_template
-from pipeline.lib.report.figures import INTERNAL_MARK, ReportFigure
+from pipeline.lib.report.figures import INTERNAL_MARK, TABLE, ReportFigure, partnership_name
 from pipeline.lib.text import plotly_text
 
 WIDTH = 1000
-HEADER_FILL, STRIPE = PALETTE[0], "#f3f2f1"
 
 
-def _finish(fig: go.Figure, title: str, codes: list[str], period: str, public: bool, height: int) -> go.Figure:
-    source = f"Source: SCSP learning registers and CDOP return, {period}; indicators: {', '.join(codes)}."
+REVIEWS, QPPA, DEATHS = "learning_from_reviews", "qppa_assurance", "child_deaths"   # the sections' template stems
+
+
+def _finish(fig: go.Figure, title: str, period: str, public: bool, height: int) -> go.Figure:
+    # The printed source names no indicator code: codes stay with the workbook sheet and provenance.json.
+    source = f"Source: {partnership_name()}, learning registers and the Child Death Overview Panel's return, {period}."
     if public:
         source += " Counts of children of 1 to 5 are shown as c."
-    source = "<br>".join(textwrap.wrap(source, 150))
+    source = "<br>".join(textwrap.wrap(plotly_text(source), 150))
     extra = 15 * source.count("<br>")
     bottom = (fig.layout.margin.b or 60) + extra
     fig.update_layout(template=register_template(), title={"text": plotly_text(title), "x": 0.01, "xanchor": "left"},
@@ -39,21 +45,6 @@ def _finish(fig: go.Figure, title: str, codes: list[str], period: str, public: b
     if not public:
         fig.add_annotation(text=INTERNAL_MARK, xref="paper", yref="paper", x=1, y=1.08, xanchor="right",
                            showarrow=False, font={"size": 13, "color": "#d4351c"})
-    return fig
-
-
-def _table_figure(frame: pd.DataFrame) -> go.Figure:
-    n = len(frame)
-    fills = [[STRIPE if i % 2 else "white" for i in range(n)]] * len(frame.columns)
-    align = ["left"] + ["right"] * (len(frame.columns) - 1)
-    fig = go.Figure(go.Table(
-        columnwidth=[3] + [1] * (len(frame.columns) - 1),
-        header={"values": [f"<b>{plotly_text(c)}</b>" for c in frame.columns], "fill_color": HEADER_FILL,
-                "font": {"color": "white", "size": 14}, "align": align, "height": 34},
-        cells={"values": [[plotly_text(v) for v in frame[c].astype(str)] for c in frame.columns], "fill_color": fills,
-               "align": align, "font": {"size": 13}, "height": 30},
-    ))
-    fig.update_layout(margin={"l": 20, "r": 20, "t": 60, "b": 50})
     return fig
 
 
@@ -87,8 +78,8 @@ def child_deaths_by_area(f: LearningFacts) -> ReportFigure | None:
     title = f"Child deaths notified to the {d.cdop_area} CDOP by area, {year}"
     alt = f"Bar chart: {title}. " + "; ".join(f"{a} {t}" for a, t in frame.itertuples(index=False)) + "."
     codes = ["child_deaths_by_area"]
-    return ReportFigure("child_deaths_by_area", title, _finish(fig, title, codes, year, f.public, 440), frame, alt,
-                        codes, year, _definitions(codes))
+    return ReportFigure("child_deaths_by_area", title, _finish(fig, title, year, f.public, 440), frame, alt,
+                        codes, year, _definitions(codes), section=DEATHS)
 
 
 def child_deaths_four_years(f: LearningFacts) -> ReportFigure | None:
@@ -97,22 +88,15 @@ def child_deaths_four_years(f: LearningFacts) -> ReportFigure | None:
         return None
     years = d.trend_years
     table = d.trend_table
-    areas = [a for a in table.index if not str(a).endswith(" total")]
-    fig = go.Figure()
-    for i, y in enumerate(years):
-        texts = [str(table.at[a, y]) for a in areas]
-        fig.add_trace(go.Bar(x=[plotly_text(a) for a in areas], y=_numbers(texts), name=y, text=texts,
-                             textposition="outside", cliponaxis=False, marker={"color": PALETTE[i % len(PALETTE)]}))
-    fig.update_layout(barmode="group", yaxis_title="Deaths notified", margin={"l": 70, "r": 20, "t": 60, "b": 120},
-                      legend={"orientation": "h", "y": -0.18, "x": 0})
     frame = table.reset_index().rename(columns={"area": "Area", "index": "Area"})
     frame.columns = ["Area", *years]
     title = f"Child deaths notified: {len(years)}-year comparison across the {d.cdop_area} areas, {years[0]} to {years[-1]}"
     alt = f"Grouped bar chart: {title}. " + "; ".join(
         f"{r[0]}: " + ", ".join(f"{y} {v}" for y, v in zip(years, r[1:])) for r in frame.itertuples(index=False)) + "."
     codes = ["child_deaths_trend"]
-    return ReportFigure("child_deaths_four_years", title, _finish(fig, title, codes, f.year.label, f.public, 480),
-                        frame, alt, codes, f.year.label, _definitions(codes))
+    # The report's four-year comparison is a table (one row per area, one column per year), not another chart.
+    return ReportFigure("child_deaths_four_years", title, None, frame, alt.replace("Grouped bar chart", "Table"), codes,
+                        f.year.label, _definitions(codes), kind=TABLE, section=DEATHS)
 
 
 def child_deaths_local_by_age(f: LearningFacts) -> ReportFigure | None:
@@ -134,8 +118,8 @@ def child_deaths_local_by_age(f: LearningFacts) -> ReportFigure | None:
     alt = f"Grouped bar chart: {title}. " + "; ".join(
         f"{r[0]}: " + ", ".join(f"{y} {v}" for y, v in zip(years, r[1:])) for r in frame.itertuples(index=False)) + "."
     codes = ["child_deaths_local"]
-    return ReportFigure("child_deaths_local_by_age", title, _finish(fig, title, codes, f.year.label, f.public, 460),
-                        frame, alt, codes, f.year.label, _definitions(codes))
+    return ReportFigure("child_deaths_local_by_age", title, _finish(fig, title, f.year.label, f.public, 460),
+                        frame, alt, codes, f.year.label, _definitions(codes), section=DEATHS)
 
 
 # ---- learning from reviews ---------------------------------------------------------------------------------------
@@ -153,9 +137,8 @@ def learning_actions_by_agency(f: LearningFacts) -> ReportFigure | None:
     title = f"Actions from reviews and audits open at {f.year.end:%-d %B %Y}, by agency (overdue first)"
     alt = f"Table: {title}. " + "; ".join(f"{a}: {o} open, {d} overdue" for a, o, d in frame.itertuples(index=False)) + "."
     codes = ["actions_open", "actions_overdue"]
-    return ReportFigure("learning_actions_by_agency", title,
-                        _finish(_table_figure(frame), title, codes, f.year.label, f.public, 160 + 31 * len(frame)),
-                        frame, alt, codes, f.year.label, _definitions(codes))
+    return ReportFigure("learning_actions_by_agency", title, None, frame, alt, codes, f.year.label, _definitions(codes),
+                        kind=TABLE, section=REVIEWS)
 
 
 def learning_impact(f: LearningFacts) -> ReportFigure | None:
@@ -165,10 +148,9 @@ def learning_impact(f: LearningFacts) -> ReportFigure | None:
     title = f"Impact: indicators before and after the actions meant to move them, to {f.year.end:%B %Y}"
     alt = f"Table: {title}. " + " ".join(f.impact.sentences)
     codes = sorted({r["code"] for r in f.impact.rows})
-    fig = _table_figure(frame)
-    return ReportFigure("learning_impact", title, _finish(fig, title, codes, f.year.label, f.public, 160 + 31 * len(frame)),
-                        frame, alt, codes, f.year.label, _definitions(codes),
-                        notes=["A change after an action does not prove the action caused it.", *f.impact.notes])
+    return ReportFigure("learning_impact", title, None, frame, alt, codes, f.year.label, _definitions(codes),
+                        notes=["A change after an action does not prove the action caused it.", *f.impact.notes],
+                        kind=TABLE, section=REVIEWS)
 
 
 def learning_reviews(f: LearningFacts) -> ReportFigure | None:
@@ -210,9 +192,8 @@ def learning_reviews(f: LearningFacts) -> ReportFigure | None:
     alt = f"Table: {title}. " + "; ".join(f"{r['Reference']}: {r['Decision']}, {r[f'At {end:%-d %B %Y}']}"
                                           for r in rows) + "."
     codes = ["reviews_considered", "reviews_ratified", "reviews_published"]
-    return ReportFigure("learning_reviews", title,
-                        _finish(_table_figure(frame), title, codes, f.year.label, f.public, 160 + 31 * len(frame)),
-                        frame, alt, codes, f.year.label, _definitions(codes))
+    return ReportFigure("learning_reviews", title, None, frame, alt, codes, f.year.label, _definitions(codes),
+                        kind=TABLE, section=REVIEWS)
 
 
 # ---- QPPA ----------------------------------------------------------------------------------------------------------
@@ -234,9 +215,18 @@ def qppa_audit_grades(f: LearningFacts) -> ReportFigure | None:
     title = f"Multi-agency case file audits in {f.year.label}: cases by grade"
     alt = f"Table: {title}. " + "; ".join(f"{m['title']}: {m['grades']}" for m in q.macfas) + "."
     codes = ["audit_cases_by_grade"]
-    return ReportFigure("qppa_audit_grades", title,
-                        _finish(_table_figure(frame), title, codes, f.year.label, f.public, 160 + 31 * len(frame)),
-                        frame, alt, codes, f.year.label, _definitions(codes))
+    return ReportFigure("qppa_audit_grades", title, None, frame, alt, codes, f.year.label, _definitions(codes),
+                        kind=TABLE, section=QPPA)
+
+
+NAMES = ["learning_reviews", "learning_actions_by_agency", "learning_impact", "qppa_audit_grades", "child_deaths_by_area",
+         "child_deaths_four_years", "child_deaths_local_by_age"]
+
+
+def not_available(built: list[ReportFigure]) -> list[str]:
+    """The learning figures and tables the year's registers cannot give (for the author and provenance)."""
+    names = {f.name for f in built}
+    return [n for n in NAMES if n not in names]
 
 
 def build_all(facts: LearningFacts) -> list[ReportFigure]:

@@ -33,7 +33,8 @@ def _value_text(row: dict, unit: str, decimals: int, protect: bool) -> str:
 
 
 def _change(before: dict, after: dict, unit: str, decimals: int, polarity: str) -> str:
-    a, b = float(before["value"]), float(after["value"])
+    # The change between the values as printed: 35.4% then 33.5% is "down 1.9", never the unrounded "down 2.0".
+    a, b = round(float(before["value"]), decimals), round(float(after["value"]), decimals)
     diff = round(b - a, decimals)
     if diff == 0:
         return "no change"
@@ -90,7 +91,7 @@ def impact_rows(con: duckdb.DuckDBPyConnection, year: FinancialYear, registers: 
         change = (_change(b, f, ind.unit, ind.decimals, ind.polarity)
                   if words.WITHHELD not in (b_text, f_text) else words.WITHHELD)
         table.rows.append({"Action": name, "Agency": registers.label("agency", a["agency"]),
-                           "Closed": f"{closed:%d %b %Y}", "Indicator": ind.title,
+                           "Closed": f"{closed.day} {closed:%b %Y}", "Indicator": ind.title,
                            "Before": f"{b_text} ({b['period_label']})", "After": f"{f_text} ({f['period_label']})",
                            "Change": change, "code": code, "action_text": a["action"]})
     return table

@@ -1,12 +1,14 @@
 """The report's three learning sections, rendered from their templates in the report's voice.
 
     learning_context(con, year, public)      -> the extra template context ({'learning': LearningFacts})
+    nothing_received(year, public)           -> LearningFacts of an empty warehouse (every register not received)
     render_sections(con, year, public, ...)  -> {stem: markdown} for SECTIONS, in the report's order
 
 Templates: reports/templates/narrative/<stem>.md.j2, overridden like every narrative template by a copy in the
 author's folder (SAFEGUARDING_TEMPLATE_OVERRIDES, default reports/templates_local/narrative/). The report's
-renderer (pipeline.lib.render.narrative) adds SECTIONS to its own list and `learning_context` to its context;
-until then this module renders them on its own, with the same environment rules (StrictUndefined, filters).
+renderer (pipeline.lib.report.narrative) has SECTIONS at the end of its own list and `learning` in its context
+(LearningFacts, built by pipeline.lib.report.build from the connection); `render_sections` renders the three on
+their own, with the same environment rules (StrictUndefined, filters), for tests and the dashboard.
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ def overrides_dir(overrides: Path | None = None) -> Path:
 
 def learning_context(con: duckdb.DuckDBPyConnection, year: FinancialYear, public: bool = True) -> dict:
     return {"learning": LearningFacts(con, year, public)}
+
+
+def nothing_received(year: FinancialYear, public: bool = True) -> LearningFacts:
+    """The facts of a warehouse holding no learning register: each section then says its return was not received
+    (never zero). For a narrative rendered without a connection."""
+    with duckdb.connect() as con:   # no tables at all: Registers and YearValues read them as not received
+        return LearningFacts(con, year, public)
 
 
 def _tidy(text: str) -> str:

@@ -1,6 +1,11 @@
 """One financial year's full set of annual-report exports, from the warehouse to a folder.
 
-    <out_dir>/narrative.md, narrative.html, figures/<name>.png|svg, figures.xlsx, data-section.docx, provenance.json
+    <out_dir>/narrative.md, narrative.html, figures/<name>.png|svg, figures.xlsx, data-section.docx, provenance.json,
+             briefings/<review-REF|audit-REF|thematic-briefing>.html|docx
+
+The learning sections (reviews, QPPA assurance, child deaths: pipeline.lib.learning) come after the data
+sections, with their tables and charts and a 7-minute briefing per review and audit. The public set's briefings
+leave out reviews not yet published (their learning is not public until the review is); the internal set has all.
 
 Public mode (the default) applies disclosure control (pipeline.lib.sdc) to every published count of children;
 internal mode (the QPPA's own version) does not, and says so on every page, sheet and figure. A public year is
@@ -22,6 +27,9 @@ import duckdb
 import pandas as pd
 
 from pipeline.lib import atomic
+from pipeline.lib.learning import briefings
+from pipeline.lib.learning import figures as learning_figures
+from pipeline.lib.learning.facts import LearningFacts
 from pipeline.lib.periods import FinancialYear
 from pipeline.lib.render.provenance import Provenance
 from pipeline.lib.report import figures as report_figures
@@ -93,12 +101,15 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
     lap("read warehouse")
 
     facts = data.facts(public=public)
-    sections = narrative.render_all(data, public=public, overrides=overrides, facts=facts)
+    learning = LearningFacts(con, year, public)
+    sections = narrative.render_all(data, public=public, overrides=overrides, facts=facts, learning=learning)
     markdown = "\n".join(sections.values())
     lap("narrative")
     figs = report_figures.build_all(data, public=public)
+    learning_figs = learning_figures.build_all(learning)
+    figs += learning_figs
     charts = [f for f in figs if f.drawn]
-    missing = report_figures.not_available(data, figs)
+    missing = report_figures.not_available(data, figs) + learning_figures.not_available(learning_figs)
     lap("figures built")
 
     drawn = images.render(charts)
@@ -125,6 +136,8 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
     lap("word")
 
     written = _write_images(out_dir / "figures", drawn)
+    briefing_files = _write_briefings(con, year, out_dir / "briefings", overrides, public)
+    lap("briefings")
     provenance["figures"] = [{"name": f.name, "title": f.title, "indicator_codes": f.codes, "alt": f.alt,
                               "png": f"figures/{f.name}.png" if f.name in written else None,
                               "svg": f"figures/{f.name}.svg" if f.name in written else None,
@@ -136,6 +149,7 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
     provenance["data_sheets"] = [{"name": f.name, "title": f.title, "indicator_codes": f.codes}
                                  for f in figs if f.kind == report_figures.DATA]
     provenance["figures_not_available"] = missing
+    provenance["briefings"] = [f"briefings/{p.name}" for p in briefing_files]
     provenance["images"] = {"drawn": len(written), "skipped": drawn.skipped, "reason": drawn.reason,
                             "browser_tabs": drawn.tabs, "seconds": drawn.seconds,
                             "seconds_per_chart": round(drawn.seconds / len(charts), 2) if charts else 0.0}
@@ -157,6 +171,19 @@ def without_codes(text: str, meta: dict) -> str:
         return text
     pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(codes, key=len, reverse=True)) + r")\b")
     return pattern.sub(lambda m: f"'{meta[m.group(1)].title}'", text)
+
+
+def _write_briefings(con: duckdb.DuckDBPyConnection, year: FinancialYear, out: Path, overrides: Path | None,
+                     public: bool) -> list[Path]:
+    """briefings/*.html|docx; then (and only then) a briefing no longer in the set (a review since dropped, or
+    one not yet published in a public folder) is removed, so a folder never holds an earlier run's briefing."""
+    written = briefings.write_briefings(con, year, out, overrides, public=public)
+    keep = {p.name for p in written}
+    if out.exists():
+        for path in out.iterdir():
+            if path.is_file() and path.name not in keep:
+                path.unlink()
+    return written
 
 
 def _write_images(fig_dir: Path, drawn: images.ImageSet) -> set[str]:

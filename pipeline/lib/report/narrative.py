@@ -7,7 +7,10 @@ templates see:
 - `ind`: the year's indicators by code (`ind.contacts_total.count`, `.pct`, `.pct0`, `.rate`, `.text`,
   `.vs_benchmarks`, `.change_sentence`, `.listing`, `.shares`, `.part('Male').pct0`, `.available`);
   see pipeline/lib/report/facts.py. An indicator with no value prints "not available";
-- `net(a, b)`: "(55 more ended than started)"; `public`: True unless the internal (QPPA) version is built.
+- `net(a, b)`: "(55 more ended than started)"; `public`: True unless the internal (QPPA) version is built;
+- `learning`: the learning sections' facts (pipeline.lib.learning.facts.LearningFacts: `.reviews`, `.qppa`,
+  `.deaths`, `.impact`), built from the warehouse by the report's build; None when rendered without one, and
+  then the learning sections say their registers were not received.
 
 Words that depend on the numbers (above / below, an increase / a decrease) and suppressed values
 ("fewer than 6") come from Python, so a template never does arithmetic. A value resting on part of the year
@@ -22,6 +25,7 @@ import os
 import re
 from pathlib import Path
 
+from pipeline.lib.learning import report as learning_report
 from pipeline.lib.periods import FinancialYear
 from pipeline.lib.render.env import DEFAULT_OVERRIDES, make_environment
 from pipeline.lib.report import words
@@ -45,6 +49,8 @@ SECTIONS: list[tuple[str, str]] = [
     ("ae", "A&E Admittance of Young People"),
     ("early_help", "Strengthening Families and Multi-Agency Early Help"),
     ("training", "Training"),
+    # What the partnership learned and changed (issue 13), after the data sections as the 2022-23 report has them.
+    *learning_report.SECTIONS,
 ]
 
 
@@ -82,8 +88,9 @@ def training_impact(facts: Facts) -> dict:
                        "rated": f"{rated[course]:.1f}%" if course in rated else ""}}
 
 
-def context(facts: Facts, year: FinancialYear, public: bool = True) -> dict:
+def context(facts: Facts, year: FinancialYear, public: bool = True, learning=None) -> dict:
     return {"year": year, "ind": facts, "public": public, "training": training_impact(facts),
+            "learning": learning if learning is not None else learning_report.nothing_received(year, public),
             "net": lambda a, b: words.net_phrase(
         a.raw_numerator if a.raw_numerator is not None else a.raw_value,
         b.raw_numerator if b.raw_numerator is not None else b.raw_value) if a.available and b.available else ""}
@@ -101,10 +108,10 @@ NOTE = "Note: "
 
 
 def render_facts(facts: Facts, section: str, year: FinancialYear, overrides: Path | None = None,
-                 public: bool = True) -> str:
+                 public: bool = True, learning=None) -> str:
     env = _environment(overrides)
     facts.used = []
-    text = _tidy(env.get_template(f"narrative/{section}.md.j2").render(**context(facts, year, public)))
+    text = _tidy(env.get_template(f"narrative/{section}.md.j2").render(**context(facts, year, public, learning)))
     facts.used_in_text.update(facts.used)
     notes = [n for code in facts.used for n in getattr(facts[code], "difference_notes", [])]
     if notes:
@@ -113,7 +120,8 @@ def render_facts(facts: Facts, section: str, year: FinancialYear, overrides: Pat
 
 
 def render_all(data: YearData, public: bool = True, overrides: Path | None = None,
-               facts: Facts | None = None) -> dict[str, str]:
-    """Section stem -> its markdown, in the report's order (`facts.used_in_text` then holds every code read)."""
+               facts: Facts | None = None, learning=None) -> dict[str, str]:
+    """Section stem -> its markdown, in the report's order (`facts.used_in_text` then holds every code read).
+    `learning` is the year's LearningFacts (made from the connection, which YearData does not hold)."""
     facts = facts or data.facts(public=public)
-    return {stem: render_facts(facts, stem, data.year, overrides, public) for stem, _ in SECTIONS}
+    return {stem: render_facts(facts, stem, data.year, overrides, public, learning) for stem, _ in SECTIONS}

@@ -6,7 +6,9 @@ raw_issues     one row per problem found (file, sheet, Excel row, column, value,
 raw_mappings   one row per tolerant mapping applied (heading variants, code spellings, date forms)
 raw_quarantine one row per quarantined input row, with its rules
 raw_<list>     every loaded row of every version of a list, typed, pseudonymised, with lineage
-stg_<list>     view: the current version of each return, de-duplicated on the list's natural key
+stg_<list>     view: the current version of each return, de-duplicated on the list's natural key; as of a quarter
+               when the DuckDB variable `as_of_period` is set (pipeline.lib.indicators.as_of): only returns filed
+               for that quarter or earlier, so a quarter's figures never change when a later quarter is filed
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, specs: dict[str, ReturnSpec]) 
                     from {sheet.raw_table} r
                     join raw_files f on f.file_id = r.file_id and f.period_key = r.period_key
                     where f.is_current
+                      -- as of a quarter: no later return (period keys '2022-23-Q4' sort in time order)
+                      and r.period_key <= coalesce(getvariable('as_of_period'), r.period_key)
                 )
                 select * exclude (_version_rank, _modified_at, _file_name, _key_occurrence) from (
                     select *, row_number() over (
