@@ -390,9 +390,11 @@ def _plausibility(rule: dict, typed: pd.DataFrame, spec: SheetSpec, present: set
             return none
         heading = spec.column(rule["date"]).heading
         if rule["check"] == "before_birth":
-            hits = (typed[rule["date"]] < typed["date_of_birth"]).fillna(False).to_numpy(dtype=bool)
+            allowed = pd.Timedelta(days=rule.get("allow_days", 0))
+            hits = (typed[rule["date"]] < typed["date_of_birth"] - allowed).fillna(False).to_numpy(dtype=bool)
             why = rule.get("why", "")
-            return hits, (f"'{heading}' is before the child's date of birth{dfe}.{(' ' + why) if why else ''}"
+            by = f" by more than {rule['allow_days']} days" if rule.get("allow_days") else ""
+            return hits, (f"'{heading}' is before the child's date of birth{by}{dfe}.{(' ' + why) if why else ''}"
                           f" Check both dates.{keeps}"), lambda p: None
         age = _age_at(typed["date_of_birth"], typed[rule["date"]])
         lo, hi = rule.get("min", 0), rule.get("max", 200)
