@@ -52,3 +52,38 @@ def test_sections_impact_and_briefings_from_the_demo_warehouse(demo_run, tmp_pat
     assert impact["NW recommendation 1"]["After"].endswith("(2022-23 Q4)")
     assert "What difference did we make?" in sections["learning_from_reviews"]
     assert len([p for p in written if p.suffix == ".html"]) == 17          # 9 reviews, 7 audits, 1 thematic
+
+
+def test_the_demos_2022_23_export_has_the_learning_sections_briefings_and_impact(demo_run):
+    """The report set the demo run wrote (public): the three sections in the Word draft after training, the child
+    death chart and four-year table, a briefing per published review and per audit, impact before and after, and
+    no count of 1 to 5 reviews or deaths."""
+    import json
+
+    from docx import Document
+
+    out = demo_run.data_dir / "output" / "report" / "2022-23"
+    doc = Document(str(out / "data-section.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    headings = ["Training", "Learning from Practice Reviews", "Quality of Practice, Performance and Assurance (QPPA)",
+                "Child Death during 2022-23"]
+    at = [next(i for i, p in enumerate(doc.paragraphs) if p.text == h and p.style.name.startswith("Heading"))
+          for h in headings]
+    assert at == sorted(at)
+    assert "Fewer than 6 children's cases progressed to a Local Child Safeguarding Practice Review." in text
+    assert "During 2022-23 there were 128 child deaths notified across the Black Country, 38 of them in Sandwell." in text
+    assert "which showed assurance of 'Good' practice across the 19 participating agencies." in text
+    assert "5 of the 6 cases were graded requires improvement, with 1 graded good." in text
+    assert "From these 10 JAR meetings, fewer than 6 were referred to the SLPR subgroup." in text
+    # impact: an action that named an indicator, with the indicator before and after it closed
+    impact = next(t for t in doc.tables if t.rows[0].cells[0].text == "Action")
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in impact.rows}
+    assert rows["NW recommendation 1"][4].endswith("(2021-22 Q1)") and rows["NW recommendation 1"][5].endswith("(2022-23 Q4)")
+    prov = json.loads((out / "provenance.json").read_text())
+    assert {"child_deaths_by_area", "child_deaths_local_by_age"} <= {f["name"] for f in prov["figures"]}
+    assert {"child_deaths_four_years", "learning_impact", "qppa_audit_grades"} <= {t["name"] for t in prov["tables"]}
+    briefings = {p.name for p in (out / "briefings").iterdir()}
+    assert {"review-YS.html", "review-VS.docx", "audit-S11-2022.html", "thematic-briefing.docx"} <= briefings
+    assert len([b for b in briefings if b.startswith("audit-") and b.endswith(".html")]) == 7
+    assert not any(b.startswith(("review-SD", "review-KT")) for b in briefings)   # not yet published
+    assert sorted(prov["briefings"]) == sorted(f"briefings/{b}" for b in briefings)

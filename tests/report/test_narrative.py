@@ -126,3 +126,10 @@ def test_what_a_partial_value_covers(coverage, words_):
     f = Fact(COUNT, {"numerator": 7, "value": 7, "status": "partial", "coverage": coverage}, YEAR.label)
     assert f.partial and f.covers == f"In {words_}"
     assert f.change_sentence == "" and f.vs_benchmarks == ""
+
+
+def test_the_learning_sections_without_a_warehouse_say_their_registers_were_not_received():
+    text = render("child_deaths")
+    assert text.startswith("## Child Death during 2022-23")
+    assert "The CDOP's return was not received for 2022-23: nothing is reported from it." in text
+    assert "The reviews register was not received for 2022-23" in render("learning_from_reviews")

@@ -45,7 +45,7 @@ def written(tmp_path):
 
 def test_one_workbook_per_agency_in_the_quarter_folder(written, tmp_path):
     folder = tmp_path / "output" / "feedback" / "2022-23-Q3"
-    assert written == {"Police": folder / "Police.xlsx", "Sandwell CSC": folder / "Sandwell CSC.xlsx"}
+    assert written == {"Police": folder / agency_file_name("Police"), "Sandwell CSC": folder / agency_file_name("Sandwell CSC")}
     assert all(p.exists() for p in written.values())
 
 
@@ -106,10 +106,22 @@ def test_sheets_are_styled_frozen_and_filtered(written):
     assert wb["Mappings"].freeze_panes == "A2"
 
 
-def test_agency_file_names_are_safe():
-    assert agency_file_name("West Midlands Police") == "West Midlands Police.xlsx"
-    assert agency_file_name("../../etc/passwd") == "etc_passwd.xlsx"
-    assert agency_file_name("Health: Black Country ICB") == "Health_ Black Country ICB.xlsx"
+def test_agency_file_names_are_safe_readable_and_never_shared():
+    import re
+
+    assert re.fullmatch(r"West Midlands Police-[0-9a-f]{8}\.xlsx", agency_file_name("West Midlands Police"))
+    assert re.fullmatch(r"etc_passwd-[0-9a-f]{8}\.xlsx", agency_file_name("../../etc/passwd"))
+    assert agency_file_name("Health: Black Country ICB").startswith("Health_ Black Country ICB-")
+    assert agency_file_name("Ærø").startswith("Ærø-")                      # not 'r.xlsx'
+    names = [agency_file_name(a) for a in ("Police", "Police!", "Police?", "West Midlands Police.", "West Midlands Police",
+                                           "police")]
+    assert len({n.lower() for n in names}) == len(names)                  # distinct even where case is ignored
+    assert agency_file_name("Police") == agency_file_name("Police")         # stable from run to run
+
+
+def test_each_workbook_states_its_agency_and_folder(written):
+    ws = openpyxl.load_workbook(written["Police"])["Summary"]
+    assert ws["A3"].value == f"Agency: Police. Files from: raw/{Q3.folder}/Police/"
 
 
 def test_intake_feedback_asset_writes_workbooks_with_metadata(tmp_path):
@@ -118,7 +130,7 @@ def test_intake_feedback_asset_writes_workbooks_with_metadata(tmp_path):
     result = dg.materialize([quarterly_returns, intake_feedback], partition_key=Q3.partition_key, resources=resources)
     assert result.success
     folder = tmp_path / "output" / "feedback" / "2022-23-Q3"
-    assert sorted(p.name for p in folder.iterdir()) == ["Police.xlsx", "Sandwell CSC.xlsx"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(agency_file_name(a) for a in ("Police", "Sandwell CSC"))
     materialization = next(m for m in result.asset_materializations_for_node("intake_feedback"))
     metadata = materialization.metadata
     assert metadata["workbooks"].value == 2

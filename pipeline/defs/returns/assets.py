@@ -9,6 +9,7 @@ from pipeline.defs.partitions import each_partition, one_run_per_backfill, quart
 from pipeline.defs.resources import Workspace
 from pipeline.lib.returns.feedback import feedback_for_quarter, quarter_folder, write_feedback
 from pipeline.lib.returns.intake import intake_quarter
+from pipeline.lib.returns.store import LOG_TABLES
 
 
 @dg.asset(
@@ -53,6 +54,39 @@ def quarterly_returns(context: dg.AssetExecutionContext, workspace: Workspace) -
     })
 
 
+@dg.asset(
+    partitions_def=quarter_partitions,
+    backfill_policy=one_run_per_backfill,
+    group_name="returns",
+    deps=[quarterly_returns],
+    kinds={"duckdb"},
+)
+@each_partition
+def intake_log(context: dg.AssetExecutionContext, workspace: Workspace) -> dg.MaterializeResult:
+    """The quarter's intake log, as an asset outputs can depend on: what the dashboard's data-quality page, the
+    feedback and the report show about the returns.
+
+    Source: tables raw_files, raw_sheets, raw_issues, raw_mappings and raw_quarantine, written by
+    quarterly_returns (docs/contracts.md, "Intake logs"). Grain: those tables' rows for the quarter. Fails,
+    naming the table, when one is missing: an output built without it would say "no problems" for want of data.
+    """
+    quarter = quarter_of(context)
+    with workspace.connect(read_only=True) as con:
+        existing = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        missing = sorted(set(LOG_TABLES) - existing)
+        if missing:
+            raise dg.Failure(f"The intake log for {quarter.label} is incomplete: no table {', '.join(missing)}. "
+                             "Materialise quarterly_returns for the quarter first.")
+        counts = {table: con.execute(f"select count(*) from {table} where period_key = ?",
+                                     [quarter.partition_key]).fetchone()[0] for table in LOG_TABLES}
+        by_status = con.execute("""select status, coalesce(rule, '') as rule, count(*) as files from raw_files
+                                   where period_key = ? and present group by all order by all""",
+                                [quarter.partition_key]).df()
+    return dg.MaterializeResult(metadata={
+        "quarter": quarter.label,
+        **{f"{table} rows": int(n) for table, n in counts.items()},
+        "files by status": dg.MetadataValue.md(by_status.to_markdown(index=False) if len(by_status) else "no files"),
+    })
 
 
 @dg.asset(

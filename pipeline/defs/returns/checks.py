@@ -40,16 +40,17 @@ def every_row_accounted_for(context: dg.AssetCheckExecutionContext, workspace: W
 @dg.asset_check(asset=quarterly_returns)
 @each_partition
 def every_file_recorded(context: dg.AssetCheckExecutionContext, workspace: Workspace) -> dg.AssetCheckResult:
-    """Every file in the quarter's folder is in raw_files, loaded or rejected with a reason."""
-    from pipeline.lib.returns.intake import quarter_files
+    """Every file under raw/ the quarter lists (filed for it, meant for it, or placed nowhere) is in raw_files:
+    read, a duplicate, or not read with a reason."""
+    from pipeline.lib.returns.filing import files_for
 
     quarter = quarter_of(context)
-    on_disk = {str(p.relative_to(workspace.raw_dir)) for p in quarter_files(workspace.raw_dir, quarter)}
+    on_disk = {f.relative_path for f in files_for(workspace.raw_dir, quarter)}
     with workspace.connect(read_only=True) as con:
         recorded = {r[0] for r in con.execute(
             "select relative_path from raw_files where period_key = ? and present", [quarter.partition_key]).fetchall()}
         unexplained = con.execute("""select count(*) from raw_files where period_key = ? and present
-                                     and status = 'rejected' and coalesce(message, '') = ''""",
+                                     and status <> 'loaded' and coalesce(message, '') = ''""",
                                   [quarter.partition_key]).fetchone()[0]
     missing = sorted(on_disk - recorded)
     return dg.AssetCheckResult(passed=not missing and unexplained == 0,

@@ -7,7 +7,7 @@ import dagster as dg
 
 from pipeline.defs.reporting.jobs import quarter_job
 from pipeline.defs.resources import Workspace
-from pipeline.lib.periods import quarter_from_path
+from pipeline.lib.returns.filing import scan_raw
 
 
 @dg.sensor(job=quarter_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
@@ -22,12 +22,12 @@ def raw_returns_sensor(context: dg.SensorEvaluationContext, workspace: Workspace
         yield dg.SkipReason(f"No raw folder at {raw}")
         return
     fingerprints: dict[str, list[str]] = {}
-    for path in sorted(p for p in raw.rglob("*") if p.is_file()):
-        quarter = quarter_from_path(path.relative_to(raw).parts)
-        if quarter is None:
+    # A misfiled file asks for the quarter it was meant for, so its "move it to ..." line appears there.
+    for found in scan_raw(raw)[0]:
+        if found.quarter is None:
             continue
-        stat = path.stat()
-        fingerprints.setdefault(quarter.partition_key, []).append(f"{path.relative_to(raw)}|{stat.st_size}|{int(stat.st_mtime)}")
+        stat = found.path.lstat()
+        fingerprints.setdefault(found.quarter.partition_key, []).append(f"{found.relative_path}|{stat.st_size}|{int(stat.st_mtime)}")
     digests = {key: hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
                for key, entries in sorted(fingerprints.items())}
     seen = json.loads(context.cursor) if context.cursor else {}

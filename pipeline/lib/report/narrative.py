@@ -54,6 +54,9 @@ SECTIONS: list[tuple[str, str]] = [
 ]
 
 
+LEARNING_STEMS = {stem for stem, _ in learning_report.SECTIONS}
+
+
 def overrides_dir(overrides: Path | None = None) -> Path:
     """The author's override folder: the argument, else SAFEGUARDING_TEMPLATE_OVERRIDES, else reports/templates_local/."""
     if overrides is not None:
@@ -90,7 +93,7 @@ def training_impact(facts: Facts) -> dict:
 
 def context(facts: Facts, year: FinancialYear, public: bool = True, learning=None) -> dict:
     return {"year": year, "ind": facts, "public": public, "training": training_impact(facts),
-            "learning": learning if learning is not None else learning_report.nothing_received(year, public),
+            "learning": learning,
             "net": lambda a, b: words.net_phrase(
         a.raw_numerator if a.raw_numerator is not None else a.raw_value,
         b.raw_numerator if b.raw_numerator is not None else b.raw_value) if a.available and b.available else ""}
@@ -111,6 +114,8 @@ def render_facts(facts: Facts, section: str, year: FinancialYear, overrides: Pat
                  public: bool = True, learning=None) -> str:
     env = _environment(overrides)
     facts.used = []
+    if learning is None and section in LEARNING_STEMS:   # rendered without a warehouse: the registers not received
+        learning = learning_report.nothing_received(year, public)
     text = _tidy(env.get_template(f"narrative/{section}.md.j2").render(**context(facts, year, public, learning)))
     facts.used_in_text.update(facts.used)
     notes = [n for code in facts.used for n in getattr(facts[code], "difference_notes", [])]
@@ -124,4 +129,5 @@ def render_all(data: YearData, public: bool = True, overrides: Path | None = Non
     """Section stem -> its markdown, in the report's order (`facts.used_in_text` then holds every code read).
     `learning` is the year's LearningFacts (made from the connection, which YearData does not hold)."""
     facts = facts or data.facts(public=public)
+    learning = learning if learning is not None else learning_report.nothing_received(data.year, public)
     return {stem: render_facts(facts, stem, data.year, overrides, public, learning) for stem, _ in SECTIONS}

@@ -13,7 +13,9 @@ the characters, never runs them.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +57,7 @@ def feedback_for_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> li
     """One AgencyFeedback per agency that filed anything for the quarter (files present in the folder now)."""
     key = quarter.partition_key
     files = con.execute("""
-        select agency, file_id, file_name, coalesce(return_type, '') as return_type, status,
+        select agency, file_id, file_name, relative_path, coalesce(return_type, '') as return_type, status,
                coalesce(rule, '') as rule, coalesce(message, '') as message, is_current
         from raw_files where period_key = ? and present order by agency, file_name
     """, [key]).df()
@@ -151,8 +153,10 @@ def build_workbook(fb: AgencyFeedback, generated_at: dt.datetime | None = None) 
     summary["A1"].font = TITLE_FONT
     _write(summary, 2, 1, f"Generated {generated_at:%d/%m/%Y %H:%M}. Rows are Excel row numbers in your file. "
                           "Fix errors and send the return again: a resubmission replaces the earlier one.")
+    # Said in the workbook itself, so a workbook sent to the wrong agency is seen to be wrong at once.
+    _write(summary, 3, 1, f"Agency: {fb.agency}. Files from: {', '.join(agency_folders(fb))}")
 
-    row = 4
+    row = 5
     summary.cell(row=row, column=1, value="Files received").font = SECTION_FONT
     file_columns = ["File", "Return", "Status", "Reason"]
     file_rows = [[f.file_name, f.return_type or "(not recognised)", "read" if f.status == "loaded" else "not read",
@@ -188,7 +192,7 @@ def build_workbook(fb: AgencyFeedback, generated_at: dt.datetime | None = None) 
     _widths(summary, ["File", "Return", "Status", "Reason", "Rows read", "Loaded", "Quarantined", "Outside quarter"],
             [r + [None] * (8 - len(r)) for r in file_rows + list_rows], minimum=12)
     summary.column_dimensions["D"].width = 60
-    summary.freeze_panes = "A4"
+    summary.freeze_panes = "A5"
 
     problems = wb.create_sheet("Problems")
     problem_rows = _problem_rows(fb)
@@ -213,10 +217,22 @@ def _finish(ws, columns: list[str], rows: list[list[object]]) -> None:
     _widths(ws, columns, rows)
 
 
+def agency_folders(fb: AgencyFeedback) -> list[str]:
+    """The raw/ folders the agency's files were found in ('raw/2022-23/Q3/Police/')."""
+    folders = sorted({"raw/" + p.rsplit("/", 1)[0] + "/" if "/" in p else "raw/" for p in fb.files["relative_path"]})
+    return folders or ["(no files)"]
+
+
 def agency_file_name(agency: str) -> str:
-    """A file name for the agency's workbook: letters, digits, spaces and - _ & ' kept; the rest become '_'."""
-    cleaned = re.sub(r"[^A-Za-z0-9 _&'\-]+", "_", agency).strip(" ._") or "agency"
-    return f"{cleaned}.xlsx"
+    """A file name no two agencies can share: the name, readable, plus a short hash of it exactly as written.
+
+    Letters and digits of any script are kept ('Ærø'), spaces and - _ & ' too; the rest become '_'. The hash
+    keeps 'Police', 'Police!' and 'police' apart, even on a file system that ignores case.
+    """
+    readable = unicodedata.normalize("NFC", agency)
+    cleaned = re.sub(r"[^\w &'\-]+", "_", readable).strip(" ._")[:60].strip(" ._") or "agency"
+    digest = hashlib.sha256(agency.encode("utf-8")).hexdigest()[:8]
+    return f"{cleaned}-{digest}.xlsx"
 
 
 def quarter_folder(quarter: Quarter) -> str:

@@ -38,6 +38,15 @@ RULES: dict[str, tuple[str, str]] = {
     "more_than_column": ("error", "{value} in '{column}' is more than {detail} on the same row: a part cannot be more than the whole. Check both counts."),
     "blank_when_expected": ("warning", "'{column}' is blank but {detail}. Fill in '{column}'; until then the row is counted as not yet done (an action stays open)."),
     "after_register_date": ("warning", "'{column}' ({value}) is after the end of the quarter this register was filed for ({detail}). A register is filed as it stood at the end of its quarter: check the date, or file the register under the later quarter."),
+    # filing and hostile files (pipeline/lib/returns/filing.py, limits.py, intake.py)
+    "duplicate_file": ("warning", "'{value}' is byte for byte the same file as '{detail}', which was read; this copy was not read again, so nothing is counted twice. Delete one of them."),
+    "changed_while_read": ("error", "{value}: the file changed while it was being read (still being saved or copied into the folder?), so nothing from it was kept. It is read again on the next run; if this repeats, check nothing is writing to it."),
+    "wrong_quarter": ("warning", "{detail} The rows were loaded and flagged as outside the quarter."),
+    "too_many_rows": ("error", "Sheet '{value}' has {detail} rows a sheet may have, so it was not read (nothing from it was loaded). Split the return by quarter, or ask the analyst to raise the limit in config/intake.yaml."),
+    "too_many_sheets": ("error", "the workbook has {value} sheets, more than the {detail} a return may have, so it was not read. Send the return's own sheets only (the template has one per list)."),
+    "hidden_sheet": ("warning", "Sheet '{value}' is {detail} in the workbook; it was read like any other sheet. Unhide it so that what you send is what you see, or delete it if it is not part of the return."),
+    "macro_enabled": ("info", "'{value}' contains macros (VBA). They were not run and are not kept: only the cells' values were read. Please send a plain .xlsx workbook next time."),
+    "external_links": ("warning", "The workbook links to {value} other workbook(s). The links were not followed: formula cells were read as the values Excel last saved, which may be out of date. Paste the cells as values before sending."),
     "legacy_xls": ("info", "The file is an old .xls workbook; it was read, but please send .xlsx (Excel Workbook) next time."),
 }
 

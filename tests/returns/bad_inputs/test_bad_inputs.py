@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import time
 import zipfile
 from pathlib import Path
 
@@ -583,18 +581,16 @@ def _fast_xlsx(path: Path, sheet: str, rows) -> Path:
     return path
 
 
-def test_100k_row_file_loads_fast(q3):
+def test_100k_row_file_loads_whole(q3):
+    """Every row of a 100,000-row sheet loads, with real date cells (its speed is `make bench`'s, not a test's)."""
     start = dt.datetime(2022, 10, 1)
     rows = ([f"P{i:06d}", "b) Female", "a) WBRI", dt.datetime(2012, 1, 1), 10, start + dt.timedelta(days=i % 92),
              "q) 6: Police", "NFA", "b) No", "b) No"] for i in range(100_000))
     _fast_xlsx(q3.bad("contacts_big.xlsx"), "List 1", [headings("annex_a", "contacts"), *rows])
-    t0 = time.perf_counter()
     con, _ = q3.run()
-    took = time.perf_counter() - t0
     assert sheet_counts(con, "contacts_big.xlsx") == (1, 100_000, 100_000, 0, "loaded")
     assert con.execute("select count(*), min(contact_date), max(contact_date) from stg_contacts where filed_by = ?",
                        [BAD_AGENCY]).fetchone() == (100_000, dt.date(2022, 10, 1), dt.date(2022, 12, 31))
     assert con.execute("select count(*) from raw_mappings where file_name = 'contacts_big.xlsx' and kind like 'date_%'"
                        ).fetchone() == (0,)   # real date cells: nothing was mapped
-    # ~1.5 s on a developer laptop; the bound leaves room for a busy CI machine.
-    assert took < float(os.environ.get("INTAKE_100K_SECONDS", "15")), f"100,000 rows took {took:.1f} s"
+
