@@ -53,16 +53,16 @@ def test_liia_tools_style_rows_load_with_the_bad_optional_cells_empty(tmp_path):
     assert con.execute("select count(*), count(allocated_team), count(closure_reason), count(primary_need) from stg_cin"
                        ).fetchone() == (1, 0, 0, 0)
     assert con.execute("select count(*) from raw_quarantine").fetchone() == (0,)
-    found = {i[:6] for i in issues(con) if i[1] is not None and i[5] != "info"}
+    # (the stored value is masked by the intake where it may identify; sheet, row, column and rule name the cell)
+    found = {(*i[:3], *i[4:6]) for i in issues(con) if i[1] is not None and i[5] != "info"}
     assert found == {
-        ("List 4", 2, "Was the child assessed as requiring LA children's social care support?", "CS Assessment Updated",
-         "unknown_code", "warning"),
-        ("List 4", 2, "Allocated Team", "#N/A", "excel_error", "warning"),
-        ("List 4", 2, "Allocated Worker", "#N/A", "excel_error", "warning"),
-        ("List 6", 2, "Allocated Team", "#N/A", "excel_error", "warning"),
-        ("List 6", 2, "Allocated Worker", "#N/A", "excel_error", "warning"),
-        ("List 6", 2, "Reason for Closure", "#N/A", "excel_error", "warning"),
-        ("List 6", 2, "Primary Need Code", "PSRMEM - Support with memory and cognition", "unknown_code", "warning"),
+        ("List 4", 2, "Was the child assessed as requiring LA children's social care support?", "unknown_code", "warning"),
+        ("List 4", 2, "Allocated Team", "excel_error", "warning"),
+        ("List 4", 2, "Allocated Worker", "excel_error", "warning"),
+        ("List 6", 2, "Allocated Team", "excel_error", "warning"),
+        ("List 6", 2, "Allocated Worker", "excel_error", "warning"),
+        ("List 6", 2, "Reason for Closure", "excel_error", "warning"),
+        ("List 6", 2, "Primary Need Code", "unknown_code", "warning"),
     }
     message = next(i[6] for i in issues(con, "excel_error") if i[2] == "Reason for Closure")
     assert "The row was loaded with 'Reason for Closure' left empty" in message
