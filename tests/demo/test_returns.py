@@ -55,7 +55,9 @@ def test_sheets_and_headings_are_the_specs(sheets, demo_out):
     for path, found in types.items():
         rt = found[0][0]
         assert all(f[0] == rt for f in found), path.name
-        assert [f[1] for f in found] == [s.key for s in SPECS[rt].sheets], path.name
+        # the demo simulates Annex A lists 1-8; lists 9-11 are in the spec but not in the demo world
+        simulated = [s.key for s in SPECS[rt].sheets if rt != "annex_a" or (s.list_number or 0) <= 8]
+        assert [f[1] for f in found] == simulated, path.name
         if rt == "annex_a":
             assert [f[2] for f in found] == [f"List {i}" for i in range(1, 9)]
 

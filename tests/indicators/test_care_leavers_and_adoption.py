@@ -103,19 +103,11 @@ def test_adoption_counts_each_event_in_its_period(con):
                  "adoption_decisions_reversed": (1, None)}
 
 
-# ---- the catalogue entries waiting for the intake's list 9-10 specification --------------------------------
+# ---- the catalogue entries, now that the intake's specification of lists 9-11 is present -----------------------
 
-PENDING = CONFIG_DIR / "indicators_lists_9_10.yaml"
-
-
-def test_the_pending_care_leaver_and_adoption_entries_load_and_compute(tmp_path):
-    if "stg_care_leavers" not in indicators.list_tables() or "stg_adoption" not in indicators.list_tables():
-        pytest.skip("the intake's specification of Annex A lists 9-10 is not on this branch yet")
-    catalogue = yaml.safe_load((CONFIG_DIR / "indicators.yaml").read_text(encoding="utf-8"))
-    catalogue["indicators"] += yaml.safe_load(PENDING.read_text(encoding="utf-8"))["indicators"]
-    path = tmp_path / "indicators.yaml"
-    path.write_text(yaml.safe_dump(catalogue, sort_keys=False), encoding="utf-8")
-    by_code = {i.code: i for i in indicators.load_catalogue(path)}
+def test_the_care_leaver_and_adoption_entries_load_and_compute():
+    assert "stg_care_leavers" in indicators.list_tables() and "stg_adoption" in indicators.list_tables()
+    by_code = {i.code: i for i in indicators.load_catalogue()}
     assert by_code["care_leavers_19_21_eet_pct"].sources == ("annex_a:care_leavers",)
     assert by_code["adoption_orders"].sources == ("annex_a:adoption",)
     measures = yaml.safe_load((CONFIG_DIR / "benchmark_measures.yaml").read_text(encoding="utf-8"))["indicators"]
@@ -124,6 +116,5 @@ def test_the_pending_care_leaver_and_adoption_entries_load_and_compute(tmp_path)
         assert by_code[code].benchmark in measures
 
 
-def test_the_pending_entries_are_not_in_the_catalogue_twice():
-    pending = {e["code"] for e in yaml.safe_load(PENDING.read_text(encoding="utf-8"))["indicators"]}
-    assert pending and pending.isdisjoint({i.code for i in indicators.load_catalogue()})
+def test_the_pending_file_is_gone_so_no_entry_can_be_in_the_catalogue_twice():
+    assert not (CONFIG_DIR / "indicators_lists_9_10.yaml").exists()

@@ -367,6 +367,8 @@ def quarter_workbooks(world, q: Quarter) -> list[WorkbookOut]:
     spec = ctx.specs["annex_a"]
     sheets = []
     for sheet in spec.sheets:
+        if sheet.key not in ANNEX_A:
+            continue   # lists 9-11 (care leavers, adoption, adopters): the demo world does not simulate them
         rng = ctx.rng("rows", q.index, sheet.key)
         records = ANNEX_A[sheet.key](world, q, rng)
         first_date = next(c.name for c in sheet.columns if c.type == "date" and c.name not in ("date_of_birth",))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.lib.returns.normalise import norm_heading
+from pipeline.lib.returns.normalise import _ascii_fold, norm_heading
 from pipeline.lib.returns.spec import ReturnSpec, SheetSpec
 
 HEADER_SEARCH_ROWS = 30  # real returns put titles, logos and notes above the header
@@ -138,20 +138,6 @@ def open_workbook(path: Path) -> fastexcel.ExcelReader:
                               "Ask the agency to save it again from Excel and resend it.") from None
 
 
-def sheet_name_matches(sheet_name: str, spec: SheetSpec) -> bool:
-    """'List 1', 'LIST1 - Contacts' and 'Contacts' match list 1; 'List 10' does not."""
-    name = norm_heading(sheet_name)
-    for wanted in spec.sheet_names:
-        key = norm_heading(wanted)
-        start = name.find(key)
-        while start != -1:
-            end = start + len(key)
-            if end == len(name) or not name[end].isdigit():
-                return True
-            start = name.find(key, start + 1)
-    return False
-
-
 # calamine's names for Excel's error values -> what Excel shows in the cell
 _EXCEL_ERROR_TEXT = {"NA": "#N/A", "Ref": "#REF!", "Value": "#VALUE!", "Div0": "#DIV/0!", "Name": "#NAME?",
                      "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
@@ -186,6 +172,14 @@ def _load(reader: fastexcel.ExcelReader, sheet_name: str) -> tuple[pd.DataFrame,
     info = sheet.available_columns()
     first_column = info[0].absolute_index if info else 0
     return frame, first_column
+
+
+def _loaded(reader: fastexcel.ExcelReader, sheet_name: str) -> tuple[pd.DataFrame, int]:
+    """The sheet as `_load` gives it, taken from the recognition's cache when the recognition read it already."""
+    cache = getattr(reader, _CACHE, None)
+    if cache is not None and sheet_name in cache:
+        return cache.pop(sheet_name)
+    return _load(reader, sheet_name)
 
 
 def column_letter(index: int) -> str:
@@ -272,23 +266,6 @@ def scan_formulas(path: Path, sheet_name: str) -> FormulaScan:
     return scan
 
 
-def header_score(row: list[object], spec: SheetSpec) -> int:
-    keys = set().union(*(c.heading_keys() for c in spec.columns))
-    return sum(1 for cell in row if cell is not None and isinstance(cell, str) and norm_heading(cell) in keys)
-
-
-def find_header_row(frame: pd.DataFrame, spec: SheetSpec) -> int | None:
-    """Index (0-based) of the row that holds the headings, or None when no row looks like a header."""
-    best, best_score = None, 0
-    for idx in range(min(HEADER_SEARCH_ROWS, len(frame))):
-        row = [v if isinstance(v, str) else None for v in frame.iloc[idx].tolist()]
-        score = header_score(row, spec)
-        if score > best_score:
-            best, best_score = idx, score
-    needed = max(2, sum(1 for c in spec.columns if c.required) // 2)
-    return best if best_score >= needed else None
-
-
 def read_sheet(reader: fastexcel.ExcelReader, sheet_name: str, spec: SheetSpec, path: Path | None = None) -> RawSheet | None:
     """One list's sheet: the header row found, data rows below it as text, blank rows dropped and counted.
 
@@ -302,7 +279,7 @@ def read_sheet(reader: fastexcel.ExcelReader, sheet_name: str, spec: SheetSpec, 
             scan = scan_formulas(path, sheet_name)
         scanner = threading.Thread(target=run, daemon=True)  # calamine releases the GIL: the scan is ~free
         scanner.start()
-    frame, first_column = _load(reader, sheet_name)
+    frame, first_column = _loaded(reader, sheet_name)
     if scanner is not None:
         scanner.join()
     header_idx = find_header_row(frame, spec)
@@ -331,48 +308,258 @@ def read_sheet(reader: fastexcel.ExcelReader, sheet_name: str, spec: SheetSpec, 
                     int(len(nonblank) - nonblank.sum()), problems, scan.with_values, first_column)
 
 
-def recognise(reader: fastexcel.ExcelReader, specs: dict[str, ReturnSpec]) -> tuple[ReturnSpec, dict[str, str]] | None:
-    """Which return this workbook is, from its sheets: the spec matching most sheets, and sheet key -> sheet name.
 
-    When several sheets match one list, the first in the workbook is read (see `duplicate_sheets`).
+
+# ---- which sheet is which list ---------------------------------------------------------------------------------
+#
+# A sheet is scored against every list of every return on its name and its headings together:
+#   * a list number in the name ('List 5', 'LIST5 - S47', 'list 5 -S47 ICPC') decides: List 5 is only ever list 5;
+#   * otherwise the name's words (never substrings: 'CP' is not in 'ICPC') against each list's names;
+#   * and the headings: how many of the list's columns a row near the top names (title rows above are fine).
+# Each list reads its best sheet; every other sheet is accounted for as not read, with the reason.
+
+_CACHE = "_intake_sheet_cache"      # sheet name -> (frame, first column), loaded once for recognition and reading
+_LIST_NUMBER = re.compile(r"(?i)(?<![a-z])list\s*[-_#.:]?\s*(\d{1,3})(?!\d)")
+_NOTES_WORDS = {"note", "guidance", "readme", "read", "instruction", "cover", "content", "lookup", "dropdown",
+                "drop", "validation", "code", "info", "information", "about", "change", "version", "summary",
+                "front", "glossary", "definition", "help", "pivot", "chart"}
+NAME_NUMBER_SCORE = 1000    # the list number in the name: beats any heading evidence
+NAME_WORDS_SCORE = 100      # a list's name in words: beats headings alone
+
+
+@dataclass(frozen=True)
+class SheetFate:
+    """What became of one sheet of a workbook: read as a list, or not read and why.
+
+    fate: 'read' | 'not_read'. list_key: the list read, or for a sheet not read the list it was taken for
+    (a duplicate, a list number this return does not have is None). reason (not read only): 'duplicate',
+    'unknown_list', 'ambiguous', 'other_return', 'notes', 'empty', 'unrecognised'. severity: 'error' when a
+    list's rows may be in the sheet and were not loaded, 'info' for a notes or empty sheet.
     """
-    best: tuple[int, ReturnSpec, dict[str, str]] | None = None
+
+    sheet: str
+    fate: str
+    list_key: str | None = None
+    reason: str | None = None
+    severity: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class Recognition:
+    spec: ReturnSpec
+    chosen: dict[str, str]          # list key -> sheet name read
+    fates: list[SheetFate]          # one per sheet of the workbook, in workbook order
+
+
+def _word(token: str) -> str:
+    return token[:-1] if len(token) > 3 and token.endswith("s") else token   # 'Contacts' is 'Contact'
+
+
+def name_words(text: str) -> list[str]:
+    """'List 5 - S47 and ICPC' -> ['list', '5', 's47', 'and', 'icpc']: whole words, case and plural ignored."""
+    return [_word(t) for t in re.findall(r"[a-z0-9]+", _ascii_fold(text).lower())]
+
+
+def list_number_in(name: str) -> int | None:
+    match = _LIST_NUMBER.search(name)
+    return int(match.group(1)) if match else None
+
+
+def _contains(words: list[str], phrase: list[str]) -> bool:
+    k = len(phrase)
+    return k > 0 and any(words[i:i + k] == phrase for i in range(len(words) - k + 1))
+
+
+def name_score(sheet_name: str, spec: SheetSpec) -> int | None:
+    """How strongly the name says this list: NAME_NUMBER_SCORE, NAME_WORDS_SCORE + words, 0, or None (never)."""
+    number = list_number_in(sheet_name)
+    if number is not None and spec.list_number is not None:
+        return NAME_NUMBER_SCORE if number == spec.list_number else None
+    words = name_words(sheet_name)
+    best = 0
+    for wanted in spec.sheet_names:
+        if list_number_in(wanted) is not None:
+            continue   # 'List 5' in the spec is the number rule above
+        phrase = name_words(wanted)
+        if _contains(words, phrase):
+            best = max(best, NAME_WORDS_SCORE + len(phrase))
+    return best
+
+
+def sheet_name_matches(sheet_name: str, spec: SheetSpec) -> bool:
+    """'List 1', 'LIST1 - Contacts' and 'Contacts' match list 1; 'List 10' and 'List 1 ' of another list do not."""
+    return bool(name_score(sheet_name, spec))
+
+
+_HEADING_COLUMNS: dict[int, tuple[SheetSpec, dict[str, str]]] = {}
+
+
+def _heading_columns(spec: SheetSpec) -> dict[str, str]:
+    """Normalised heading (or alias) -> column name, computed once per spec."""
+    hit = _HEADING_COLUMNS.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        hit = _HEADING_COLUMNS[id(spec)] = (spec, {key: c.name for c in spec.columns for key in c.heading_keys()})
+    return hit[1]
+
+
+def header_score(row: list[object], spec: SheetSpec) -> int:
+    """How many of the list's columns the row names (each column once, however often it repeats)."""
+    keys = _heading_columns(spec)
+    return len({keys[k] for k in (norm_heading(cell) for cell in row if isinstance(cell, str)) if k in keys})
+
+
+def _needed(spec: SheetSpec) -> int:
+    return max(2, sum(1 for c in spec.columns if c.required) // 2)
+
+
+def _top_rows(frame: pd.DataFrame) -> list[list[object]]:
+    top = frame.iloc[:HEADER_SEARCH_ROWS]
+    return [[v if isinstance(v, str) else None for v in row] for row in top.astype(object).itertuples(index=False)]
+
+
+def _best_header(rows: list[list[object]], spec: SheetSpec) -> tuple[int | None, int]:
+    best, best_score = None, 0
+    for idx, row in enumerate(rows):
+        score = header_score(row, spec)
+        if score > best_score:
+            best, best_score = idx, score
+    return best, best_score
+
+
+def find_header_row(frame: pd.DataFrame, spec: SheetSpec) -> int | None:
+    """Index (0-based) of the row that holds the headings, or None when no row looks like a header."""
+    best, score = _best_header(_top_rows(frame), spec)
+    return best if score >= _needed(spec) else None
+
+
+def recognise_sheets(reader: fastexcel.ExcelReader, specs: dict[str, ReturnSpec]) -> Recognition | None:
+    """Which return the workbook is, which sheet is each of its lists, and the fate of every sheet.
+
+    None when no sheet is any list of any return. Each sheet is loaded once: the loads are kept on the reader
+    for `read_sheet`, so recognising by headings costs no second read of a sheet that is then read.
+    """
+    cache: dict[str, tuple[pd.DataFrame, int]] = {}
+    tops: dict[str, list[list[object]]] = {}
+    for name in reader.sheet_names:
+        try:
+            cache[name] = _load(reader, name)
+            tops[name] = _top_rows(cache[name][0])
+        except Exception:  # noqa: BLE001 - a sheet calamine cannot parse is recognised by its name alone
+            tops[name] = []
+    setattr(reader, _CACHE, cache)
+
+    # score[spec][sheet][list key] = name + heading evidence; a sheet with no evidence for a list is left out
+    best: tuple[tuple[int, int], ReturnSpec, dict[str, dict[str, int]]] | None = None
+    per_spec: dict[str, dict[str, dict[str, int]]] = {}
     for spec in specs.values():
-        found: dict[str, str] = {}
-        for sheet_spec in spec.sheets:
-            match = next((n for n in reader.sheet_names if sheet_name_matches(n, sheet_spec)), None)
-            if match is not None:
-                found[sheet_spec.key] = match
-        if found and (best is None or len(found) > best[0]):
-            best = (len(found), spec, found)
-    if best is None:
-        # Sheet names say nothing (e.g. "Sheet1"): recognise the return from a sheet's headings instead.
-        for spec in specs.values():
+        scores: dict[str, dict[str, int]] = {}
+        for name in reader.sheet_names:
+            notes = bool(set(name_words(name)) & _NOTES_WORDS)   # a 'Codes' sheet's headings name columns too
             for sheet_spec in spec.sheets:
-                for name in reader.sheet_names:
-                    frame = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0,
-                                              n_rows=HEADER_SEARCH_ROWS).to_pandas()
-                    frame.columns = range(frame.shape[1])
-                    frame = frame.astype(object).where(frame.notna(), None)
-                    if find_header_row(frame, sheet_spec) is not None:
-                        return spec, {sheet_spec.key: name}
+                by_name = name_score(name, sheet_spec)
+                if by_name is None:
+                    continue
+                _, by_headings = _best_header(tops[name], sheet_spec)
+                if by_name or (by_headings >= _needed(sheet_spec) and not notes):
+                    scores.setdefault(name, {})[sheet_spec.key] = by_name + by_headings
+        per_spec[spec.return_type] = scores
+        assigned = {max(s, key=s.get) for s in scores.values() if s}
+        rank = (len(assigned), sum(max(s.values()) for s in scores.values() if s))
+        if scores and (best is None or rank > best[0]):
+            best = (rank, spec, scores)
+    if best is None:
         return None
-    return best[1], best[2]
+    _, spec, scores = best
+    titles = {s.key: s.title for s in spec.sheets}
+
+    # each sheet goes to its best list (never to a second choice: a stale copy of List 1 is not List 3)
+    goes_to: dict[str, str] = {}
+    ambiguous: dict[str, list[str]] = {}
+    elsewhere: dict[str, ReturnSpec] = {}
+    for name, by_list in scores.items():
+        top = max(by_list.values())
+        other = max(((max(per_spec[o.return_type][name].values()), o) for o in specs.values()
+                     if o is not spec and per_spec[o.return_type].get(name)), default=None, key=lambda t: t[0])
+        if other is not None and other[0] > top:   # a missing-episodes sheet left in the Annex A workbook
+            elsewhere[name] = other[1]
+            continue
+        tied = [k for k, v in by_list.items() if v == top]
+        if len(tied) == 1:
+            goes_to[name] = tied[0]
+        else:
+            ambiguous[name] = tied
+    chosen: dict[str, str] = {}
+    for key in (s.key for s in spec.sheets):
+        candidates = [n for n in reader.sheet_names if goes_to.get(n) == key]
+        if candidates:   # the best score; on a tie, the first in the workbook
+            chosen[key] = max(candidates, key=lambda n: (scores[n][key], -reader.sheet_names.index(n)))
+
+    fates = []
+    list_numbers = {s.list_number for s in spec.sheets if s.list_number is not None}
+    for name in reader.sheet_names:
+        key = goes_to.get(name)
+        if key is not None and chosen.get(key) == name:
+            fates.append(SheetFate(name, "read", key))
+        elif key is not None:
+            fates.append(SheetFate(name, "not_read", key, "duplicate", "error",
+                                   f"Sheet '{name}' also looks like {titles[key]}, and only one sheet per list is read: "
+                                   f"the sheet read was '{chosen[key]}', so this sheet's rows were not loaded. Put all "
+                                   "the list's rows on one sheet and delete the copy, or name the sheet for its own list."))
+        elif name in ambiguous:
+            lists = " or ".join(titles[k] for k in ambiguous[name])
+            fates.append(SheetFate(name, "not_read", None, "ambiguous", "error",
+                                   f"Sheet '{name}' could be {lists}: its name does not say which and its headings fit "
+                                   "each equally, so it was not read. Name the sheet for its list (e.g. 'List 3')."))
+        else:
+            fates.append(_not_a_list(name, tops[name], list_numbers, elsewhere.get(name), spec))
+    return Recognition(spec, chosen, fates)
+
+
+def _not_a_list(name: str, top: list[list[object]], list_numbers: set[int], other: ReturnSpec | None,
+                spec: ReturnSpec) -> SheetFate:
+    number = list_number_in(name)
+    if number is not None and list_numbers and number not in list_numbers:
+        known = ", ".join(str(n) for n in sorted(list_numbers))
+        return SheetFate(name, "not_read", None, "unknown_list", "error",
+                         f"Sheet '{name}' is named as list {number}, which is not a list of {spec.title} "
+                         f"(lists {known}), so it was not read. Check the sheet's name against the template.")
+    if other is not None:
+        return SheetFate(name, "not_read", None, "other_return", "error",
+                         f"Sheet '{name}' looks like the {other.title} return, which is filed as a workbook of its "
+                         f"own; it was not read with {spec.title}. Send it as a separate file.")
+    filled = any(v is not None for row in top for v in row)
+    if not filled:
+        return SheetFate(name, "not_read", None, "empty", "info", f"Sheet '{name}' is empty.")
+    if set(name_words(name)) & _NOTES_WORDS:
+        return SheetFate(name, "not_read", None, "notes", "info",
+                         f"Sheet '{name}' is a notes or guidance sheet, not a list; it was not read.")
+    return SheetFate(name, "not_read", None, "unrecognised", "warning",
+                     f"Sheet '{name}' is not a list of {spec.title}: neither its name nor its headings match one, so "
+                     "it was not read. If it holds a list's rows, give it the list's name and headings from the template.")
+
+
+def sheet_fates(reader: fastexcel.ExcelReader, specs: dict[str, ReturnSpec]) -> list[SheetFate]:
+    """The fate of every sheet (for raw_sheets), from the recognition already made on this reader."""
+    recognition = getattr(reader, "_intake_recognition", None) or recognise_sheets(reader, specs)
+    return recognition.fates if recognition else [SheetFate(n, "not_read", None, "unrecognised", "warning")
+                                                  for n in reader.sheet_names]
+
+
+def recognise(reader: fastexcel.ExcelReader, specs: dict[str, ReturnSpec]) -> tuple[ReturnSpec, dict[str, str]] | None:
+    """Which return this workbook is, from its sheets, and list key -> the sheet read (see `recognise_sheets`)."""
+    recognition = recognise_sheets(reader, specs)
+    reader._intake_recognition = recognition
+    return None if recognition is None else (recognition.spec, recognition.chosen)
 
 
 def duplicate_sheets(reader: fastexcel.ExcelReader, spec: ReturnSpec, chosen: dict[str, str]) -> dict[str, list[str]]:
-    """Sheet key -> the other sheets that also match that list and are therefore not read.
-
-    Two sheets both called something like 'List 1' are usually an old copy left in the workbook, or the
-    list split in two. Reading both would double-count or mix versions; reading neither would lose the
-    return. So the first sheet (in workbook order) is read, and each other one is reported by name.
-    """
+    """List key -> the other sheets taken for that list and therefore not read (reported by name)."""
+    recognition = getattr(reader, "_intake_recognition", None)
+    if recognition is None or recognition.spec is not spec:
+        recognition = recognise_sheets(reader, {spec.return_type: spec})
     out: dict[str, list[str]] = {}
-    for sheet_spec in spec.sheets:
-        if sheet_spec.key not in chosen:
-            continue
-        taken = set(chosen.values())
-        others = [n for n in reader.sheet_names if n not in taken and sheet_name_matches(n, sheet_spec)]
-        if others:
-            out[sheet_spec.key] = others
+    for fate in recognition.fates if recognition else []:
+        if fate.reason == "duplicate":
+            out.setdefault(fate.list_key, []).append(fate.sheet)
     return out

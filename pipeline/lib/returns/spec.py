@@ -99,6 +99,7 @@ class ColumnSpec:
     future_allowed: bool = False         # date: a date after today is expected (a due date), not an error
     at_most: str | None = None           # number: never more than this other column of the row (JARs <= deaths)
     filled_when: dict | None = None      # {column: status, codes: [complete]}: should be filled when the other is
+    needed: bool = False                 # needed whatever the SQL says (see pipeline/lib/returns/needs.py)
 
     @property
     def stored(self) -> bool:
@@ -122,6 +123,9 @@ class SheetSpec:
     # True where one child can really have several rows with the same key (two police contacts the
     # same day): repeats in a file are kept, and overlapping files are matched on key + occurrence.
     key_repeats_allowed: bool = False
+    # Checks across the fields of a row (dates before birth, ages out of range, events out of order), as data:
+    # see `plausibility` in config/returns/annex_a.yaml and validate._plausibility.
+    plausibility: tuple[dict, ...] = ()
 
     @property
     def raw_table(self) -> str:
@@ -164,7 +168,23 @@ def _column(raw: dict) -> ColumnSpec:
         future_allowed=bool(raw.get("future_allowed", False)),
         at_most=raw.get("at_most"),
         filled_when=raw.get("filled_when"),
+        needed=bool(raw.get("needed", False)),
     )
+
+
+PLAUSIBILITY_CHECKS = {"before_birth", "age_range", "order"}
+
+
+def _plausibility_rule(raw: dict, sheet: dict) -> dict:
+    names = {c["name"] for c in sheet["columns"]}
+    if raw.get("check") not in PLAUSIBILITY_CHECKS:
+        raise ValueError(f"{sheet['key']}: plausibility check {raw.get('check')!r} (expected one of {sorted(PLAUSIBILITY_CHECKS)})")
+    if raw.get("severity") not in ("error", "warning"):
+        raise ValueError(f"{sheet['key']}: plausibility {raw['check']} needs severity error or warning")
+    for key in ("date", "first", "then"):
+        if key in raw and raw[key] not in names:
+            raise ValueError(f"{sheet['key']}: plausibility {raw['check']} names no column {raw[key]!r}")
+    return dict(raw)
 
 
 def load_return_spec(path: Path) -> ReturnSpec:
@@ -180,6 +200,7 @@ def load_return_spec(path: Path) -> ReturnSpec:
             columns=tuple(_column(c) for c in s["columns"]),
             list_number=s.get("list_number"),
             key_repeats_allowed=bool(s.get("key_repeats_allowed", False)),
+            plausibility=tuple(_plausibility_rule(r, s) for r in s.get("plausibility", [])),
         )
         for s in raw["sheets"]
     )

@@ -15,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.lib.returns.messages import RULES, describe
+from pipeline.lib.returns.needs import indicators_reading, needed_by
 from pipeline.lib.returns.normalise import norm_heading
 from pipeline.lib.returns.parse import Uniques, parse_column
 from pipeline.lib.returns.reader import RawSheet
@@ -159,6 +160,8 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 out |= mask
         return out
 
+    needs = needed_by(spec)
+    emptied: set[tuple[int, str]] = set()   # (row position, column) of bad cells left empty in columns no figure needs
     found, notes = match_headings(raw.headings, spec)
     issues += notes
     for name, idx in found.items():
@@ -192,9 +195,14 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
         if c.name not in found:
             continue
         column_raw = raw.frame[found[c.name]]
+        is_needed = bool(needs.get(c.name))
         for pos, rule, shown in unreadable.get(found[c.name], []):
             issues += _issue([rows[pos]], c.heading, [shown], rule)
-            flag([pos], rule)
+            if is_needed:
+                flag([pos], rule)
+            else:
+                _left_empty(issues[-1:], c.heading)
+                emptied.add((pos, c.name))
         parsed = parse_column(column_raw, c, code_lists, today)
         typed[c.name] = parsed.values
         for m in parsed.mappings:
@@ -205,6 +213,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
             errors = parsed.errors.to_numpy()[positions]
             for rule in pd.unique(errors):
                 pos = positions[errors == rule]
+                first_issue = len(issues)
                 detail = ""
                 if rule == "unknown_code":
                     detail = f" (e.g. {', '.join(code.annex_a or code.code for code in code_lists[c.codes or 'measure'].codes[:3])})"
@@ -222,7 +231,11 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 else:
                     issues += _issue(rows.to_numpy()[pos], c.heading, shown, rule, detail)
                 if RULES[rule][0] == "error":   # a warning keeps the row (the cell is masked or left empty)
-                    flag(pos, rule)
+                    if is_needed:
+                        flag(pos, rule)
+                    else:   # no figure uses the column: the cell is left empty (the parser gave no value), the row loads
+                        _left_empty(issues[first_issue:], c.heading)
+                        emptied.update((int(p), c.name) for p in pos)
     if raw.formulas_with_values:
         mappings.append({"kind": "formula_saved_result", "column_name": "", "from_value": "formula cells",
                          "to_value": "the result Excel saved with the file", "rows": raw.formulas_with_values})
@@ -245,7 +258,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 continue
             pos, column = int(case.index), case.column
             col = spec.column(column)
-            if precise[pos]:
+            if precise[pos] or (pos, column) in emptied:
                 continue  # the cell already has a more precise reason
             if case.check == "not_nullable":
                 rule, detail = "missing_required", ""
@@ -268,6 +281,16 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
             for p, issue in zip(pos, issues[-len(pos):]):
                 issue["message"] = issue["message"].replace("{start}", str(typed[start_col].iloc[p].date()))
             flag(pos, "end_before_start")
+
+    for rule in spec.plausibility:
+        hits, message, value_of = _plausibility(rule, typed, spec, present)
+        hits = hits & ~flagged(_PRECISE)
+        for p in np.flatnonzero(hits):
+            issues.append({"source_row": int(rows.iloc[p]), "column_name": spec.column(rule.get("date") or rule["then"]).heading,
+                           "value": value_of(p), "rule": _rule_code(rule), "severity": rule["severity"],
+                           "message": message})
+        if rule["severity"] == "error" and hits.any():
+            flag(np.flatnonzero(hits), _rule_code(rule))
 
     # A count that cannot be more than another on its row (joint agency responses, of the deaths notified).
     for c in spec.columns:
@@ -328,6 +351,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
         values = [f"{period[0]:%d/%m/%Y} to {period[1]:%d/%m/%Y}"] * len(outside)
         issues += _issue(good.loc[outside, "source_row"], label, values, "outside_period", label)
 
+    issues += _what_is_lost(spec, int(bad.sum()))
     ordered = sorted(flags)
     quarantined = pd.DataFrame({"source_row": rows.to_numpy()[bad_positions].astype("int64"),
                                 "rules": [", ".join(r for r in ordered if flags[r][p]) for p in bad_positions]})
@@ -338,6 +362,73 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
         mappings=pd.DataFrame(mappings, columns=["kind", "column_name", "from_value", "to_value", "rows"]),
         rows_read=n,
     )
+
+
+_PLAUSIBILITY_CODES = {"before_birth": "before_birth", "age_range": "age_out_of_range", "order": "out_of_sequence"}
+
+
+def _rule_code(rule: dict) -> str:
+    return rule.get("code") or _PLAUSIBILITY_CODES[rule["check"]]
+
+
+def _age_at(born: pd.Series, at: pd.Series) -> np.ndarray:
+    """Whole years from `born` to `at` (NaN where either is blank)."""
+    b, a = pd.DatetimeIndex(born), pd.DatetimeIndex(at)
+    before_birthday = (a.month < b.month) | ((a.month == b.month) & (a.day < b.day))
+    years = (a.year - b.year - before_birthday.astype(int)).to_numpy(dtype="float64")
+    return np.where(b.isna() | a.isna(), np.nan, years)
+
+
+def _plausibility(rule: dict, typed: pd.DataFrame, spec: SheetSpec, present: set[str]):
+    """(rows failing, message, value shown per row) for one plausibility rule of the spec. Never shows a date of birth."""
+    n = len(typed)
+    none = (np.zeros(n, dtype=bool), "", lambda p: None)
+    dfe = f" ({rule['dfe']})" if rule.get("dfe") else ""
+    keeps = " The row was not loaded." if rule["severity"] == "error" else " The row was loaded; check it."
+    if rule["check"] in ("before_birth", "age_range"):
+        if "date_of_birth" not in present or rule["date"] not in present:
+            return none
+        heading = spec.column(rule["date"]).heading
+        if rule["check"] == "before_birth":
+            allowed = pd.Timedelta(days=rule.get("allow_days", 0))
+            hits = (typed[rule["date"]] < typed["date_of_birth"] - allowed).fillna(False).to_numpy(dtype=bool)
+            why = rule.get("why", "")
+            by = f" by more than {rule['allow_days']} days" if rule.get("allow_days") else ""
+            return hits, (f"'{heading}' is before the child's date of birth{by}{dfe}.{(' ' + why) if why else ''}"
+                          f" Check both dates.{keeps}"), lambda p: None
+        age = _age_at(typed["date_of_birth"], typed[rule["date"]])
+        lo, hi = rule.get("min", 0), rule.get("max", 200)
+        # a date before birth (a negative age) is the before_birth rule's to report, not an age out of range
+        hits = ~np.isnan(age) & (age >= 0) & ((age < lo) | (age > hi))
+        return hits, (f"The child's age at '{heading}' is outside {lo}-{hi} years, the ages {spec.title} covers{dfe}. "
+                      f"Check the date of birth and '{heading}'.{keeps}"), lambda p: f"{int(age[p])} years"
+    first, then = rule["first"], rule["then"]
+    if first not in present or then not in present:
+        return none
+    hits = (typed[then] < typed[first]).fillna(False).to_numpy(dtype=bool)
+    a, b = spec.column(first).heading, spec.column(then).heading
+    return hits, (f"'{b}' is before '{a}'{dfe}, but it cannot come first. Check both dates.{keeps}"), \
+        lambda p: f"{typed[then].iloc[p]:%d/%m/%Y} before {typed[first].iloc[p]:%d/%m/%Y}"
+
+
+def _left_empty(issues: list[dict], heading: str) -> None:
+    """A bad value in a column no figure needs: a warning, the row loaded with the cell empty."""
+    for issue in issues:
+        issue["severity"] = "warning"
+        issue["message"] += (f" The row was loaded with '{heading}' left empty (no figure uses this column); "
+                             "correct the cell in your records for next time.")
+
+
+def _what_is_lost(spec: SheetSpec, rows_out: int) -> list[dict]:
+    """One line per sheet with rows kept out: the figures those rows are missing from until corrected."""
+    figures = indicators_reading(spec)
+    if not rows_out or not figures:
+        return []
+    rows = "1 row" if rows_out == 1 else f"{rows_out} rows"
+    return [{"source_row": None, "column_name": "", "value": str(rows_out), "rule": "rows_left_out", "severity": "info",
+             "message": f"{rows} of {spec.title} could not be loaded (see each row's error). Until corrected, "
+                        f"{'it is' if rows_out == 1 else 'they are'} missing from {len(figures)} figures: "
+                        f"{', '.join(figures)}."}]
 
 
 def _first_occurrence(typed: pd.DataFrame, ok_rows: np.ndarray, key: list[str], rows: pd.Series) -> dict[int, int]:
