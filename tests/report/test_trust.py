@@ -66,8 +66,9 @@ def test_a_partial_year_built_on_purpose_says_what_each_sentence_covers(tmp_path
     assert "A&E attendances of children: alcohol misuse: not received for 2022-23." in text
     assert "young people were seen in A&E in Sandwell for Alcohol misuse" not in text
     assert "from 1st April 2022 through to 31st March 2023" not in text
-    # A&E's return was not received for any quarter, so Q4 is missing for it too.
-    assert result.missing_quarters == [q.label for q in YEAR.quarters]
+    # The year is partial by the quarters its partial figures lack; A&E's measure, received in no quarter, is
+    # said as not received in its own sentence (above) and does not add Q4, whose other returns came.
+    assert result.missing_quarters == [q.label for q in YEAR.quarters[:3]]
 
 
 def test_the_internal_version_of_a_partial_year_is_written_and_says_what_it_covers(tmp_path):
@@ -185,3 +186,23 @@ def test_every_report_file_goes_through_the_atomic_writer(tmp_path, monkeypatch)
 def test_narrative_sections_follow_the_report(tmp_path):
     stems = [s for s, _ in narrative.SECTIONS]
     assert stems.index("children_in_care") < stems.index("lado") < stems.index("private_fostering")
+
+
+def test_a_whole_year_with_one_return_never_received_is_a_year_and_says_not_received(tmp_path):
+    """A return the partnership never had for the year (A&E's measure here) does not make the year partial: the
+    year is written, that figure says 'not received' and is never printed as a number."""
+    rows = with_status(build_rows(), "complete")
+    gone = (rows["indicator_code"] == "ae_alcohol") & (rows["period_label"] == YEAR.label)
+    rows.loc[gone, ["numerator", "denominator", "value"]] = None
+    rows.loc[gone, "status"] = "not_received"
+    rows.loc[gone, "missing_quarters"] = "2022-23 Q1, 2022-23 Q2, 2022-23 Q3, 2022-23 Q4"
+    db = build_warehouse(tmp_path / "w.duckdb", rows)
+    with duckdb.connect(str(db), read_only=True) as con:
+        result = build.build(con, YEAR, tmp_path / "out", public=True)
+    text = (result.out_dir / "narrative.md").read_text()
+    assert not text.startswith("> Partial year")
+    # with the same rows marked partial instead, the year is refused: the check can fail
+    rows.loc[gone, "status"] = "partial"
+    db = build_warehouse(tmp_path / "w2.duckdb", rows)
+    with duckdb.connect(str(db), read_only=True) as con, pytest.raises(build.PartialYear):
+        build.build(con, YEAR, tmp_path / "out2", public=True)

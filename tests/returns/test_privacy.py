@@ -16,7 +16,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipeline.lib import benchmarks, indicators
+from pipeline.lib import benchmarks, comparison, indicators
+from pipeline.lib.paths import REFERENCE_DIR
 from pipeline.lib.periods import Quarter
 from pipeline.lib.render import dashboard
 from pipeline.lib.returns.feedback import write_feedback
@@ -52,10 +53,13 @@ def planted(tmp_path_factory):
         intake_quarter(con, raw, Q3, TEST_KEY, today=dt.date(2024, 1, 1))
         written = write_feedback(con, Q3, root / "output" / "feedback")
         config = benchmarks.read_config()
-        ons = config["partnership"]["ons_la_code"]
-        con.execute("create table ref_population (ons_code varchar, mid_year integer, population_0_17 bigint)")
-        con.execute("insert into ref_population values (?, 2022, 80000)", [ons])
+        benchmarks.load_reference(con, REFERENCE_DIR, config)     # DfE's real files: comparators and population
+        benchmarks.build_comparators(con, config)                  # writes bm_comparators
         indicators.store_quarter(con, Q3, indicators.compute_quarter(con, Q3, config["partnership"]["ons_la_code"]))
+        # the dashboard reads every table it shows (it refuses to build without them)
+        comparison.ensure_tables(con)
+        comparison.store_comparison(con, Q3, comparison.compare_quarter(con, Q3))
+        comparison.store_reconciliation(con, Q3, comparison.reconcile_quarter(con, Q3))
         page = dashboard.write_dashboard(con, Q3, root / "output", config["partnership"], config["expected_returns"])
     return db, written, page
 

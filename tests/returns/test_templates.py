@@ -108,5 +108,10 @@ def test_a_filled_template_loads_with_zero_issues(tmp_path, return_type):
     [outcome] = intake_quarter(con, tmp_path / "raw", Q3, TEST_KEY, today=dt.date(2024, 1, 1))
     assert (outcome.status, outcome.return_type) == ("loaded", return_type)
     assert con.execute("select rule, column_name, message from raw_issues").fetchall() == []
-    assert con.execute("select count(*), sum(rows_loaded) from raw_sheets").fetchone() == (len(spec.sheets), len(spec.sheets))
+    assert con.execute("select count(*), sum(rows_loaded) from raw_sheets where status <> 'not_read'").fetchone() == (
+        len(spec.sheets), len(spec.sheets))
+    # the template's own guidance and code sheets are accounted for as notes, never as lists
+    not_read = con.execute("select sheet_name, reason from raw_sheets where status = 'not_read'").fetchall()
+    assert {reason for _, reason in not_read} <= {"notes", "empty"}, not_read
+    assert len(not_read) == len(wb.sheetnames) - len(spec.sheets)
     assert con.execute("select kind from raw_mappings where kind = 'heading'").fetchall() == []

@@ -585,7 +585,9 @@ class YearData:
         labels = [q.label for q in self.year.quarters]
         if "status" in this.columns and this["status"].notna().any():
             gone: set[str] = set()
-            for text in this.loc[this["status"] != COMPLETE, "missing_quarters"].dropna():
+            # a figure with no return in any quarter of the year is 'not received' (said as such, never
+            # written as a figure); it does not make the year partial, only a figure resting on some quarters does
+            for text in this.loc[this["status"] == PARTIAL, "missing_quarters"].dropna():
                 gone |= {t.strip() for t in str(text).split(",") if t.strip()}
             unknown = [t for t in gone if t not in labels]
             return [q for q in labels if q in gone] + sorted(unknown)

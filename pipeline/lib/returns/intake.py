@@ -25,6 +25,7 @@ from pipeline.lib.returns.reader import (
     open_workbook,
     read_sheet,
     recognise,
+    sheet_fates,
 )
 from pipeline.lib.returns.spec import CodeList, ReturnSpec, load_code_lists, load_specs
 from pipeline.lib.returns.validate import SheetResult, match_headings, validate_sheet
@@ -134,6 +135,22 @@ def _read_into(outcome: FileOutcome, path: Path, quarter: Quarter, specs: dict[s
     if features.get("external_links"):
         outcome.issues.append(_file_issue(outcome, "", "external_links", str(features["external_links"])))
     parts = limits.sheet_parts(path) if path.suffix.lower() != ".xls" else {}
+    # every sheet accounted for: one not read gets its own raw_sheets row with the reason, and an issue unless it
+    # is only notes or empty (a duplicate is said by duplicate_sheet below)
+    for fate in sheet_fates(reader, specs):
+        if fate.fate != "not_read":
+            continue
+        outcome.sheets.append({"file_id": outcome.file_id, "period_key": quarter.partition_key,
+                               # no sheet_key: a sheet not read is no list's, even a copy of one (the reason says)
+                               "sheet_key": None, "sheet_title": None, "sheet_name": fate.sheet,
+                               "header_row": None, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0,
+                               "rows_outside_period": 0, "blank_rows": 0, "status": "not_read",
+                               "reason": f"{fate.reason} of {fate.list_key}" if fate.list_key else fate.reason})
+        if fate.reason not in ("duplicate", "notes", "empty"):
+            outcome.issues.append(pd.DataFrame([{
+                "source_row": None, "column_name": "", "value": fate.sheet, "rule": f"sheet_not_read:{fate.reason}",
+                "severity": fate.severity or "warning", "sheet_name": fate.sheet,
+                "message": fate.message or describe("sheet_not_read", value=fate.sheet)[1]}]))
     for key, others in duplicate_sheets(reader, spec, sheet_names).items():
         title = next(s.title for s in spec.sheets if s.key == key)
         for other in others:

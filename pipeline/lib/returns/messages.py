@@ -28,6 +28,7 @@ RULES: dict[str, tuple[str, str]] = {
     "no_header": ("error", "Sheet '{value}' has no recognisable header row. Keep the template's headings in one row above the data."),
     "unnamed_column": ("warning", "Column {value} has values{detail} but no heading, so they were not loaded. Give the column its heading from the template (a merged heading cell leaves the second column unnamed), or delete it."),
     "formula_no_value": ("error", "'{column}' holds the formula {value} but no saved result, so its value cannot be read. Open the file in Excel, let it calculate and save it (or paste the column as values), then send it again."),
+    "sheet_not_read": ("warning", "Sheet '{value}' was not read. If it holds a list's rows, name the sheet after the list (e.g. 'List 3 - Referrals') with the template's headings."),
     "duplicate_sheet": ("warning", "Sheet '{value}' also looks like {detail}; only the first such sheet was read, so its rows were not loaded. Put all the list's rows on one sheet and delete the copy."),
     # the learning and assurance registers (reviews, actions, audits, child deaths)
     "unknown_code_in_list": ("warning", "{detail} in '{column}' is not an accepted value and was left out; the other values in the cell were kept. Use the values in the template's drop-down or Guidance sheet, separated by ';'."),

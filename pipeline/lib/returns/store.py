@@ -27,7 +27,7 @@ LOG_TABLES = {
         rule varchar, message varchar, present boolean, is_current boolean""",
     "raw_sheets": """file_id varchar, period_key varchar, sheet_key varchar, sheet_title varchar, sheet_name varchar,
         header_row integer, rows_read bigint, rows_loaded bigint, rows_quarantined bigint, rows_outside_period bigint,
-        blank_rows bigint, status varchar""",
+        blank_rows bigint, status varchar, reason varchar""",
     "raw_issues": """file_id varchar, period_key varchar, file_name varchar, agency varchar, sheet_name varchar,
         source_row bigint, column_name varchar, value varchar, rule varchar, severity varchar, message varchar""",
     "raw_mappings": """file_id varchar, period_key varchar, file_name varchar, sheet_name varchar, kind varchar,
@@ -48,6 +48,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, specs: dict[str, ReturnSpec]) 
     existing: dict[str, set[str]] = {}
     for table, column in con.execute("select table_name, column_name from information_schema.columns").fetchall():
         existing.setdefault(table, set()).add(column)
+    if "reason" not in existing.get("raw_sheets", {"reason"}):   # a warehouse from before sheets not read were kept
+        con.execute("alter table raw_sheets add column reason varchar")
     for spec in specs.values():
         for sheet in spec.sheets:
             cols = ", ".join(f"{name} {sql_type}" for name, sql_type in data_columns(sheet))
