@@ -177,7 +177,9 @@ def test_pipeline_intake_loads_every_row(demo_run, sheets):
         files = dict(con.sql("select relative_path, status from raw_files").fetchall())
         read = {(path, sheet): (status, rows, loaded, quarantined) for path, sheet, status, rows, loaded, quarantined in
                 con.sql("""select f.relative_path, s.sheet_name, s.status, s.rows_read, s.rows_loaded, s.rows_quarantined
-                           from raw_sheets s join raw_files f using (file_id)""").fetchall()}
+                           from raw_sheets s join raw_files f using (file_id)
+                           where s.status <> 'missing'""").fetchall()}
+        [(missing,)] = con.sql("select count(*) from raw_sheets where status = 'missing'").fetchall()
         [(quarantined,)] = con.sql("select count(*) from raw_quarantine").fetchall()
         issues = con.sql("select rule, sheet_name, count(*) from raw_issues group by all").fetchall()
     finally:
@@ -193,4 +195,13 @@ def test_pipeline_intake_loads_every_row(demo_run, sheets):
     assert quarantined == 0
     # List 2 carries current interventions (Ofsted's scope, and what the pipeline counts open at the period
     # end), which its spec's period rule (assessment start to completion) may flag; nothing else may.
-    assert [i for i in issues if (i[0], i[1]) != ("outside_period", "List 2")] == []
+    # Known and said: the demo does not simulate lists 9-11 (care leavers, adoption, adopters), so each Annex A
+    # workbook is told it has no sheet for them (their figures are 'not received', never 0); and the generator
+    # gives a few long-running child protection groups a child born before its age band, whom the plausibility
+    # rule flags (a warning: the row loads). Anything else is a defect.
+    known = {("missing_sheet", ""), ("age_out_of_range", "List 7")}
+    assert [i for i in issues if (i[0], i[1]) != ("outside_period", "List 2") and (i[0], i[1]) not in known] == []
+    counts = {(rule, sheet): n for rule, sheet, n in issues}
+    annex_a = sum(1 for f in files if "annex" in f.lower())
+    assert counts.get(("missing_sheet", ""), 0) == missing == 3 * annex_a      # lists 9, 10, 11 of each
+    assert counts.get(("age_out_of_range", "List 7"), 0) <= 5
