@@ -102,7 +102,7 @@ def test_keyboard_reaches_every_section(rendered, page):
         page.locator(f'nav.contents a[href="{href}"]').focus()
         page.keyboard.press("Enter")
         # polled from Python: wait_for_function compiles its predicate with eval, which the page's CSP refuses
-        for _ in range(40):
+        for _ in range(100):          # up to 5 s: a loaded CI machine is slow to move focus
             if page.evaluate("document.activeElement.id") == href[1:]:
                 break
             page.wait_for_timeout(50)
