@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 import pytest
 
 from pipeline.lib import atomic
-from pipeline.lib.report import build, figures, images, narrative
 from pipeline.lib.render.data import MissingTable
+from pipeline.lib.report import build, figures, images, narrative
 from pipeline.lib.report.facts import Fact, Meta
 from tests.report.conftest import YEAR, build_rows, build_warehouse, with_status
 

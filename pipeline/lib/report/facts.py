@@ -26,7 +26,7 @@ from typing import ClassVar
 import duckdb
 import pandas as pd
 
-from pipeline.lib import sdc, warehouse
+from pipeline.lib import sdc
 from pipeline.lib.indicators import load_catalogue
 from pipeline.lib.paths import CONFIG_DIR
 from pipeline.lib.periods import FinancialYear, Quarter
