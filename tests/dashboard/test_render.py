@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipeline.lib import benchmarks
@@ -153,3 +154,35 @@ def test_a_same_measure_mapping_that_would_lose_a_measure_is_refused(tmp_path, m
     monkeypatch.setattr(dashboard, "settings", lambda: mapping)
     with pytest.raises(ValueError, match=message):
         render(tmp_path)
+
+
+def _figure(html: str, chart_id: str) -> dict:
+    return json.loads(re.search(rf'id="{chart_id}-data">(.*?)</script>', html, re.DOTALL).group(1))
+
+
+def test_a_percentage_names_its_ten_statistical_neighbours_with_their_values(html):
+    from pipeline.lib.indicators import load_catalogue
+
+    ind = next(i for i in load_catalogue() if i.code == "rereferrals_pct")
+    comparators = synthetic.comparator_rows(synthetic.value_rows())
+    expected = synthetic.neighbour_rows(comparators).query(f"indicator_code == '{ind.benchmark}' and year_label == '2021-22'")
+    trace = _figure(html, "neighbours-rereferrals-pct")["data"][0]
+    bars = dict(zip(trace["y"], trace["x"]))
+    la = benchmarks.read_config()["partnership"]["local_authority"]
+    assert set(bars) == set(synthetic.NEIGHBOURS) | {la, "Statistical neighbours (mean)"}
+    for row in expected.itertuples():
+        assert bars[row.neighbour_name] == (None if pd.isna(row.value_num) else pytest.approx(row.value_num)), row
+    assert bars["Blackburn with Darwen"] is None                    # published as 'c': no bar, not a zero
+    panel = _panel(html, "rereferrals_pct")
+    assert "<td>no value (c)</td>" in panel and "no published value for Blackburn with Darwen" in panel
+    values = [v for v in bars.values() if v is not None]
+    assert values == sorted(values, reverse=True)                  # highest first, as LAIT draws it
+
+
+def test_a_count_has_no_statistical_neighbour_chart(html):
+    from pipeline.lib.indicators import load_catalogue
+
+    counts = [i.code for i in load_catalogue() if i.benchmark and i.unit == "count"]
+    assert counts
+    for code in counts:
+        assert f'id="neighbours-{code.replace("_", "-")}"' not in html, code

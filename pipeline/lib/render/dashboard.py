@@ -40,6 +40,7 @@ SETTINGS = CONFIG_DIR / "dashboard.yaml"
 
 # table -> the asset that builds it (pipeline/defs/reporting/assets.py depends on each of these assets)
 REQUIRED_TABLES = {"ind_values": "ind_values", "mart_comparison": "mart_comparison",
+                   "bm_neighbour_values": "bm_comparators",
                    "mart_reconciliation": "mart_reconciliation", "raw_files": "quarterly_returns",
                    "raw_sheets": "quarterly_returns", "raw_issues": "quarterly_returns"}
 
@@ -100,7 +101,7 @@ class Dashboard:
         values = data.indicator_values(con, quarter)
         self.quarters = sorted(Quarter.from_partition_key(k) for k in values.quarter_keys)
         self.measures = Measures(values, data.comparison(con, quarter), quarter, self.quarters, self.region,
-                                 partnership.get("local_authority", ""), settings())
+                                 partnership.get("local_authority", ""), settings(), data.neighbour_values(con))
         self.rolling_label = self.measures.rolling_label
         self.notes: list[str] = []
 

@@ -112,6 +112,19 @@ def breakdown_bars(groups: list[str], values: list, x_title: str, hover_format: 
     return {"data": data, "layout": layout}
 
 
+# The statistical-neighbour chart: our area and the neighbours' mean stand out by colour and by pattern.
+NEIGHBOUR_STYLE = {"neighbour": (PALETTE[4], ""), "la": (PALETTE[1], "/"), "mean": (PALETTE[3], ".")}
+
+
+def neighbour_bars(names: list[str], values: list, kinds: list[str], x_title: str, hover_format: str = ",.1f") -> dict:
+    """Horizontal bars, one per area in the order given; `kinds` says which bar is ours ('la'), the mean ('mean')
+    or a neighbour ('neighbour'). A neighbour with no published value has no bar."""
+    fig = breakdown_bars(names, values, x_title, hover_format)
+    fig["data"][0]["marker"] = {"color": [NEIGHBOUR_STYLE[k][0] for k in kinds],
+                                "pattern": {"shape": [NEIGHBOUR_STYLE[k][1] for k in kinds]}}
+    return fig
+
+
 def cohort_shares(groups: list[str], series: dict[str, list]) -> dict:
     """Grouped horizontal bars: each cohort's share (%) by group; suppressed shares (None) draw no bar."""
     labels = [plotly_text(g) for g in groups]

@@ -117,6 +117,7 @@ class Card:
     rank_text: str = ""
     quartile: str | None = None
     chart: Chart | None = None
+    neighbours: Chart | None = None         # each statistical neighbour's value beside ours (rates and percentages)
     breakdowns: list[Chart] = field(default_factory=list)
     sources: str = ""                       # "annex_a:referrals": the returns the figure rests on
     comparators: dict[str, str] = field(default_factory=dict)   # england / region / sn -> formatted value
