@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.lib import indicators
+from pipeline.lib import comparison, indicators
 from pipeline.lib.demo.learning import demo_quarters, learning_workbooks
 from pipeline.lib.demo.workbook import write_workbook
 from pipeline.lib.periods import Quarter
@@ -30,5 +30,8 @@ def build(root: Path) -> Path:
         quarter = Quarter(q.fy_start_year, q.q)
         intake_quarter(con, raw, quarter, KEY, today=dt.date(2023, 6, 30))
         indicators.store_quarter(con, quarter, indicators.compute_quarter(con, quarter, ONS_CODE))
+    # No DfE benchmarks for the learning figures (DfE publishes none): the comparison table exists, empty, as
+    # the report requires it (a missing one is an error, never a report without benchmarks that reads as whole)
+    comparison.ensure_tables(con)
     con.close()
     return path
