@@ -460,12 +460,14 @@ def deaths_part(v: _Values, reg: Registers) -> Part:
 # ---- the section ------------------------------------------------------------------------------------------------------
 
 def shows_small_numbers(values: ValueIndex) -> bool:
-    """Any count of children (catalogue disclosure 'children') from 1 to 5 among this section's values on the page:
-    the cards show every loaded quarter, so every row up to the quarter counts."""
+    """Any count of children (catalogue disclosure 'children') from 1 to 5 among this section's values on the page, as a
+    figure or as what a percentage rests on ('3 of 3'): the cards show every loaded quarter, so every row up to the
+    quarter counts."""
     children = {i.code for i in load_catalogue() if i.section in CATALOGUE_SECTIONS and i.disclosure == sdc.CHILDREN}
     rows = [r for (code, *_), r in values.totals.items() if code in children]
     rows += [r for (code, *_), parts in values.parts.items() if code in children for r in parts]
-    return any(sdc.is_small(r["numerator"]) for r in rows if r["numerator"] is not None and not pd.isna(r["numerator"]))
+    return any(sdc.is_small(r[k]) for r in rows for k in ("numerator", "denominator")
+               if r[k] is not None and not pd.isna(r[k]))
 
 
 def learning_view(con: duckdb.DuckDBPyConnection, quarter: Quarter, values: ValueIndex,
