@@ -73,9 +73,12 @@ def render(db, quarter: Quarter = Q4) -> str:
 
 
 def make_renderable(path) -> None:
-    """The learning warehouse plus the two marts the page requires (their contents are not this section's)."""
+    """The learning warehouse plus the benchmark tables and marts the page requires (not this section's contents)."""
     with duckdb.connect(str(path)) as con:
-        con.register("m", synthetic.mart_rows(con.execute("select * from ind_values").df()))
+        values = con.execute("select * from ind_values").df()
+        con.register("n", synthetic.neighbour_rows(synthetic.comparator_rows(values)))
+        con.execute("create table bm_neighbour_values as select * from n")
+        con.register("m", synthetic.mart_rows(values))
         con.execute("create table mart_comparison as select * from m")
         con.execute("create table mart_reconciliation (quarter_key varchar, status varchar, check_title varchar)")
 
