@@ -8,6 +8,8 @@ the templates only lay them out. The page's parts, each in its own module:
 - population.py   who the children are: cohorts by ethnicity, gender, age band and disability, suppressed
 - quality.py      returns received, rows loaded and held back, problems found, reconciliation
 - figures.py      plain plotly figure dictionaries in one house style, serialised once with orjson
+- learning.py     "Learning and assurance": overdue actions by agency, reviews against their timescales, audit
+                  grades, themes by quarter, child deaths; marks the page internal where it shows small numbers
 
 Sections come from the indicator catalogue (config/indicators.yaml `section`), so a new indicator appears on the
 page without a template edit. Every table the page shows is required (REQUIRED_TABLES): one that is missing is
@@ -28,7 +30,7 @@ from pipeline.lib import atomic
 from pipeline.lib.indicators import load_catalogue
 from pipeline.lib.paths import CONFIG_DIR, PROJECT_ROOT
 from pipeline.lib.periods import FinancialYear, Quarter
-from pipeline.lib.render import data, figures, population, quality, scorecard
+from pipeline.lib.render import data, figures, learning, population, quality, scorecard
 from pipeline.lib.render.env import make_environment
 from pipeline.lib.render.measures import Measures
 from pipeline.lib.render.model import Card, Section
@@ -60,11 +62,13 @@ SECTION_TITLES = {
     "early_help": ("Early help", "Strengthening Families and multi-agency early help, a partnership priority."),
     "partners": ("Partner agencies", "Measures from the multi-agency dataset: police, health, education and others."),
     "training": ("Training and workforce development", "Partnership training: places, attendance and learning."),
+    learning.SECTION_KEY: (learning.SECTION_TITLE, learning.SECTION_INTRO),
 }
 # Catalogue sections shown inside one of the report's sections (the report has "Missing and exploitation",
 # and domestic abuse sits with the front door). A section not named anywhere gets a section of its own.
 SECTION_GROUP = {"exploitation": "missing", "domestic_abuse": "front_door", "police_protection": "partners",
-                 "ae": "partners", "lado": "partners", "private_fostering": "partners", "health": "partners"}
+                 "ae": "partners", "lado": "partners", "private_fostering": "partners", "health": "partners",
+                 **{s: learning.SECTION_KEY for s in learning.CATALOGUE_SECTIONS}}
 PRIORITY_SECTIONS = {"child_protection": "Neglect", "missing": "Exploitation", "early_help": "Early help"}
 
 
@@ -98,7 +102,7 @@ class Dashboard:
         self.region = partnership.get("region", "Region")
         self.catalogue = load_catalogue()
         self._by_code = {i.code: i for i in self.catalogue}
-        values = data.indicator_values(con, quarter)
+        self.values = values = data.indicator_values(con, quarter)
         self.quarters = sorted(Quarter.from_partition_key(k) for k in values.quarter_keys)
         self.measures = Measures(values, data.comparison(con, quarter), quarter, self.quarters, self.region,
                                  partnership.get("local_authority", ""), settings(), data.neighbour_values(con))
@@ -171,12 +175,13 @@ def render_dashboard(con: duckdb.DuckDBPyConnection, quarter: Quarter, partnersh
     sections = board.sections()
     keys = [q.partition_key for q in board.quarters]
     provenance = Provenance.for_files(quarter.label, data.source_files(con, keys))
+    learning_view = learning.learning_view(con, quarter, board.values, board.quarters)
     return _environment().get_template("dashboard/base.html.j2").render(
         partnership=partnership["name"], la=partnership.get("local_authority", ""), region=board.region, quarter=quarter,
         rolling_label=board.rolling_label, quarter_labels=[q.label for q in board.quarters],
         scorecard=scorecard.scorecard(sections), tiles=board.tiles(sections), sections=sections, disproportionality=board.disproportionality(),
         data_quality=board.data_quality(con, expected_returns or []), notes=board.notes,
-        house_template=figures.HOUSE_TEMPLATE, provenance=provenance,
+        house_template=figures.HOUSE_TEMPLATE, provenance=provenance, learning=learning_view,
         plotly_js=plotly_js if plotly_js is not None else plotly_bundle(),
     )
 
