@@ -24,7 +24,7 @@ from pipeline.defs.partitions import (
     year_partitions,
     year_to_quarters,
 )
-from pipeline.lib import benchmarks, comparison, indicators
+from pipeline.lib import comparison, indicators
 from pipeline.lib.paths import REFERENCE_DIR
 from pipeline.lib.periods import FinancialYear, Quarter, quarter_from_path
 from pipeline.lib.render import dashboard
@@ -149,8 +149,7 @@ def regional_ind_values(context: dg.AssetExecutionContext, regional: RegionalWor
     config = partnership.config()
     with where.writing() as con:
         build = store.sync_reference(con, regional.root)
-
-        benchmarks.build_comparators(con, config)
+        store.ensure_comparators(con, config, build)
         # cdop_area: codes.yaml names Sandwell the partnership's CDOP area; here each member is its own
         values = indicators.compute_quarter(con, quarter, partnership.ons_la_code, cdop_area=partnership.local_authority)
         indicators.store_quarter(con, quarter, values)
