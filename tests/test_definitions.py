@@ -117,3 +117,15 @@ def test_metadata_numbers_are_rounded_one_way():
     assert meta["share"] == 0.12 and meta["rows"] == 12
     assert meta["timings"].data == {"images": 1.23, "x": [0.56]}
     assert meta["size"].value == 1.88
+
+
+def test_every_asset_check_says_in_words_what_it_checks(monkeypatch):
+    """A check that fails on the demo must explain itself: every check, in every group, has a description."""
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    from pipeline.definitions import defs
+
+    graph = defs().resolve_asset_graph()
+    assert len(graph.asset_check_keys) >= 17
+    short = sorted(key.name for key in graph.asset_check_keys if len(graph.get_check_spec(key).description or "") < 60)
+    assert short == []

@@ -15,6 +15,7 @@ Tables written (all `create or replace`):
                                 was expected to have, those it lacked, and the rows it gave (0 fails a check)
     bm_published                one row per indicator x source file x year x area
     bm_comparators              one row per indicator x year, for the partnership's LA
+    bm_neighbour_values         one row per indicator x year x statistical neighbour: its published value
 """
 
 from __future__ import annotations
@@ -551,11 +552,13 @@ def comparator_params(config: dict) -> dict:
 
 
 def build_comparators(con: duckdb.DuckDBPyConnection, config: dict) -> pd.DataFrame:
-    """(Re)build bm_comparators for the partnership's LA from bm_published; return it."""
+    """(Re)build bm_comparators for the partnership's LA from bm_published, and bm_neighbour_values (each
+    neighbour's value its SN figures were taken from); return bm_comparators."""
     con.execute(
         "create or replace table bm_comparators as " + sql_text("bm/bm_comparators"),
         comparator_params(config),
     )
+    con.execute("create or replace table bm_neighbour_values as " + sql_text("bm/bm_neighbour_values"))
     return con.execute("select * from bm_comparators order by indicator_code, time_period").df()
 
 

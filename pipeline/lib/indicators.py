@@ -525,11 +525,22 @@ def as_of(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> Iterator[None]:
 
     A quarter's snapshot (plans open at its end, their category, the latest review) is read from its own
     return, not from a later one's look-back, so a quarter's figures are the same whenever they are computed.
+
+    Each stg_ view is computed once for the quarter, into a temporary table of the same name (DuckDB reads the
+    temp schema first): the indicators' SQL reads each view over three or four windows, and recomputing the
+    views' version ranking every time was half the quarter's SQL time (measured 5.5 s -> 2.8 s, one quarter).
     """
     con.execute("set variable as_of_period = ?", [quarter.partition_key])
+    views = [row[0] for row in con.execute(
+        "select view_name from duckdb_views() where not internal and schema_name = 'main' "
+        "and database_name = current_database() and view_name like 'stg\\_%' escape '\\'").fetchall()]
     try:
+        for view in views:
+            con.execute(f'create or replace temp table "{view}" as select * from main."{view}"')
         yield
     finally:
+        for view in views:
+            con.execute(f'drop table if exists temp.main."{view}"')
         con.execute("reset variable as_of_period")
 
 

@@ -134,6 +134,24 @@ def comparator_rows(values: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+NEIGHBOURS = ["Wolverhampton", "Walsall", "Birmingham", "Derby", "Coventry", "Nottingham", "Peterborough",
+              "Stoke-on-Trent", "Luton", "Blackburn with Darwen"]
+
+
+def neighbour_rows(comparators: pd.DataFrame) -> pd.DataFrame:
+    """Ten neighbours per comparator row, 0.82 to 1.18 times its sn_mean; in 2021-22 (the synthetic mart's
+    benchmark year) the tenth is published as 'c' (a symbol, not a number)."""
+    rows = []
+    for c in comparators.itertuples():
+        for k, name in enumerate(NEIGHBOURS):
+            value = None if c.sn_mean is None or pd.isna(c.sn_mean) else c.sn_mean * (0.82 + 0.04 * k)
+            withheld = k == 9 and c.year_label == "2021-22"
+            rows.append({"indicator_code": c.indicator_code, "year_label": c.year_label, "sn_model": c.sn_model,
+                         "neighbour_order": k + 1, "neighbour_dfe_code": str(330 + k), "neighbour_name": name,
+                         "value_num": None if withheld else value, "status": "c" if withheld else "ok"})
+    return pd.DataFrame(rows)
+
+
 def mart_rows(values: pd.DataFrame) -> pd.DataFrame:
     """mart_comparison in the contract's shape for the total rows, rated so every RAG status appears."""
     cat = {i.code: i for i in load_catalogue()}
@@ -210,9 +228,13 @@ def build(path: Path, *, without: tuple[str, ...] = (), empty_last_quarter: bool
         con.register("v", values)
         if "ind_values" not in without:
             con.execute("create table ind_values as select * from v")
+        comparators = comparator_rows(values)
         if "bm_comparators" not in without:
-            con.register("c", comparator_rows(values))
+            con.register("c", comparators)
             con.execute("create table bm_comparators as select * from c")
+        if "bm_neighbour_values" not in without:
+            con.register("n", neighbour_rows(comparators))
+            con.execute("create table bm_neighbour_values as select * from n")
         for table, frame in log_rows(QUARTERS[-1]).items():
             if table not in without:
                 con.register("t", frame)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipeline.lib import benchmarks
@@ -62,9 +63,9 @@ def test_small_numbers_are_suppressed_in_breakdowns(html):
 def test_every_catalogue_section_with_values_has_its_measures(html):
     from pipeline.lib.indicators import load_catalogue
 
-    breakdowns = dashboard.settings()["breakdown_of"]
+    shown_elsewhere = {**dashboard.settings()["breakdown_of"], **dashboard.settings()["same_measure"]}
     codes = {i.code for i in load_catalogue() if not any(d in i.code for d in
-             ("_by_gender", "_by_ethnicity", "_by_age_band", "_by_disability"))} - set(breakdowns)
+             ("_by_gender", "_by_ethnicity", "_by_age_band", "_by_disability"))} - set(shown_elsewhere)
     shown = set(re.findall(r'data-indicator="([^"]+)"', html))
     assert codes <= shown
 
@@ -122,3 +123,66 @@ def test_rag_and_comparators_come_from_mart_comparison(html):
     assert "DfE 2021-22, release EES 2022" in html
     recon = html.split('data-role="reconciliation"')[1].split("</table>")[0]
     assert "Pipeline against DfE published" in recon
+
+
+def _panel(html: str, code: str) -> str:
+    return html.split(f'data-indicator="{code}"')[1].split("</article>")[0]
+
+
+def test_a_measure_two_returns_count_is_one_panel_naming_both_sources(html):
+    shown = set(re.findall(r'data-indicator="([^"]+)"', html))
+    for merged, canonical in dashboard.settings()["same_measure"].items():
+        assert merged not in shown, merged
+        assert f'data-also="{merged}"' in _panel(html, canonical), (merged, canonical)
+    panel = _panel(html, "eh_assessments_completed")
+    sources = re.search(r'data-role="sources">(.*?)</p>', panel).group(1)
+    assert sources == ("Sources: Multi-agency dataset; Children&#39;s social care (Ofsted Annex A), List 2: Early help")
+    also = re.search(r'data-also="eh_list2_assessments_completed">(.*?)</li>', panel).group(1)
+    # the other return's own figure, beside its source: the synthetic value of the 12 months to March 2023
+    values = synthetic.value_rows()
+    value = values.query("indicator_code == 'eh_list2_assessments_completed' and period_type == 'rolling_12m' and "
+                         "quarter_key == '2022-23-Q4' and breakdown == 'total'")["value"].item()
+    assert f"<strong>{value:,.0f}</strong> (12 months to Mar 2023; Children&#39;s social care (Ofsted Annex A), List 2: Early help)" in also
+
+
+@pytest.mark.parametrize("mapping, message", [
+    ({"same_measure": {"eh_list2_assessments_completed": "no_such_code"}}, "not in the catalogue: no_such_code"),
+    ({"same_measure": {"eh_closures": "eh_closures_successful", "eh_closures_successful": "eh_closures_successful_pct"}},
+     "eh_closures_successful both shown in another panel and a panel of its own"),
+])
+def test_a_same_measure_mapping_that_would_lose_a_measure_is_refused(tmp_path, monkeypatch, mapping, message):
+    monkeypatch.setattr(dashboard, "settings", lambda: mapping)
+    with pytest.raises(ValueError, match=message):
+        render(tmp_path)
+
+
+def _figure(html: str, chart_id: str) -> dict:
+    return json.loads(re.search(rf'id="{chart_id}-data">(.*?)</script>', html, re.DOTALL).group(1))
+
+
+def test_a_percentage_names_its_ten_statistical_neighbours_with_their_values(html):
+    from pipeline.lib.indicators import load_catalogue
+
+    ind = next(i for i in load_catalogue() if i.code == "rereferrals_pct")
+    comparators = synthetic.comparator_rows(synthetic.value_rows())
+    expected = synthetic.neighbour_rows(comparators).query(f"indicator_code == '{ind.benchmark}' and year_label == '2021-22'")
+    trace = _figure(html, "neighbours-rereferrals-pct")["data"][0]
+    bars = dict(zip(trace["y"], trace["x"]))
+    la = benchmarks.read_config()["partnership"]["local_authority"]
+    assert set(bars) == set(synthetic.NEIGHBOURS) | {la, "Statistical neighbours (mean)"}
+    for row in expected.itertuples():
+        assert bars[row.neighbour_name] == (None if pd.isna(row.value_num) else pytest.approx(row.value_num)), row
+    assert bars["Blackburn with Darwen"] is None                    # published as 'c': no bar, not a zero
+    panel = _panel(html, "rereferrals_pct")
+    assert "<td>no value (c)</td>" in panel and "no published value for Blackburn with Darwen" in panel
+    values = [v for v in bars.values() if v is not None]
+    assert values == sorted(values, reverse=True)                  # highest first, as LAIT draws it
+
+
+def test_a_count_has_no_statistical_neighbour_chart(html):
+    from pipeline.lib.indicators import load_catalogue
+
+    counts = [i.code for i in load_catalogue() if i.benchmark and i.unit == "count"]
+    assert counts
+    for code in counts:
+        assert f'id="neighbours-{code.replace("_", "-")}"' not in html, code

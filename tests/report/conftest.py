@@ -78,7 +78,8 @@ def with_status(frame: pd.DataFrame, status: str = "complete", coverage: str = "
     frame["missing_quarters"] = ""
     frame.loc[this_year, "missing_quarters"] = missing
     frame["sources"] = "annex_a:contacts"
-    frame["disclosure"] = [(disclosure or {}).get(c, "children") for c in frame["indicator_code"]]
+    if disclosure is not None:   # else each figure's disclosure comes from the catalogue, as in the pipeline
+        frame["disclosure"] = [disclosure.get(c, "children") for c in frame["indicator_code"]]
     return frame
 
 
@@ -100,8 +101,7 @@ def build_rows(year_rows=YEAR_ROWS, prev_rows=PREV_ROWS, breakdowns=BREAKDOWNS) 
     for code, values in QUARTER_PCT.items():
         for q, (n, d) in zip(YEAR.quarters, values):
             rows.append(_row(code, "quarter", q.label, q.partition_key, "total", None, n, d, 100 * n / d, "percent"))
-    frame = pd.DataFrame(rows)
-    return frame
+    return with_status(pd.DataFrame(rows))   # every figure complete unless a test says otherwise
 
 
 def build_warehouse(path: Path, values: pd.DataFrame | None = None) -> Path:

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import pytest
 
 from pipeline.lib import atomic
+from pipeline.lib.render.data import MissingTable
 from pipeline.lib.report import build, figures, images, narrative
 from pipeline.lib.report.facts import Fact, Meta
 from tests.report.conftest import YEAR, build_rows, build_warehouse, with_status
@@ -94,6 +95,24 @@ def test_a_year_never_run_is_one_line(tmp_path):
     rows = build_rows()
     db = build_warehouse(tmp_path / "w.duckdb", rows[rows["period_label"] != YEAR.label])
     with duckdb.connect(str(db), read_only=True) as con, pytest.raises(build.NoYearFigures, match="run the pipeline"):
+        build.build(con, YEAR, tmp_path / "out", public=True)
+
+
+@pytest.mark.parametrize("table", ["mart_comparison", "ind_values", "raw_files"])
+def test_a_table_the_report_reads_that_is_missing_is_an_error_naming_its_asset(tmp_path, table):
+    """Without mart_comparison the report would print every figure with no benchmark and look whole."""
+    db = build_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"drop table {table}")
+    with duckdb.connect(str(db), read_only=True) as con, pytest.raises(MissingTable, match=table) as err:
+        build.build(con, YEAR, tmp_path / "out", public=True)
+    assert "asset" in str(err.value) and not (tmp_path / "out").exists()
+
+
+def test_figures_without_a_status_are_refused_not_read_as_a_whole_year(tmp_path):
+    """A warehouse from an older pipeline has no status column: the report cannot tell partial from whole."""
+    db = build_warehouse(tmp_path / "w.duckdb", build_rows().drop(columns=["status"]))
+    with duckdb.connect(str(db), read_only=True) as con, pytest.raises(ValueError, match="Rematerialise ind_values"):
         build.build(con, YEAR, tmp_path / "out", public=True)
 
 

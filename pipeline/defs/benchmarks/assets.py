@@ -57,7 +57,8 @@ def bm_comparators(workspace: Workspace) -> dg.MaterializeResult:
     year DfE has published, with its national rank and quartile, worked out the way DfE's LAIT does (newest release wins).
 
     Reads bm_published and ref_statistical_neighbours; the local authority, region and neighbour model come from
-    config/partnership.yaml. Table bm_comparators: one row per indicator x year.
+    config/partnership.yaml. Table bm_comparators: one row per indicator x year; bm_neighbour_values: each of
+    the ten neighbours' own values (the dashboard's statistical-neighbour chart).
     """
     config = benchmarks.read_config()
     with workspace.connect() as con:

@@ -68,8 +68,11 @@ class Registry:
             self._pools[key] = {c: self._eth_weights.get(c, 0) or 1 for c in within}
         return draw(self.rng, self._pools[key])
 
-    def random_dob(self, at: dt.date, ages: tuple[int, int] = (0, 17), unborn_share: float = 0.0) -> dt.date:
-        """A date of birth for a child aged within `ages` at `at` (or due within 5 months of it)."""
+    def random_dob(self, at: dt.date, ages: tuple[int, int] = (0, 17), unborn_share: float = 0.0,
+                   under_18_for: int = 0) -> dt.date:
+        """A date of birth for a child aged within `ages` at `at` (or due within 5 months of it), and still under
+        18 `under_18_for` days after `at` (a referral's assessment and CIN episode follow it: none may start on
+        an adult)."""
         if unborn_share and self.rng.random() < unborn_share:
             return at + dt.timedelta(days=int(self.rng.integers(20, 150)))
         key = tuple(ages)
@@ -77,12 +80,17 @@ class Registry:
             lo, hi = ages
             self._ages[key] = {lo + i: w for i, w in enumerate(self._age_weights[lo:hi + 1])}
         age = draw(self.rng, self._ages[key])
-        return at - dt.timedelta(days=int(age * 365.25 + self.rng.integers(0, 365)))
+        dob = at - dt.timedelta(days=int(age * 365.25 + self.rng.integers(0, 365)))
+        return max(dob, at + dt.timedelta(days=under_18_for + 1) - dt.timedelta(days=int(18 * 365.25)))
 
-    def new_random(self, at: dt.date, ages: tuple[int, int] = (0, 17), unborn_share: float | None = None) -> int:
+    def under_18_on(self, child: int, day: dt.date) -> bool:
+        return self.dob[child] > day - dt.timedelta(days=int(18 * 365.25))
+
+    def new_random(self, at: dt.date, ages: tuple[int, int] = (0, 17), unborn_share: float | None = None,
+                   under_18_for: int = 0) -> int:
         share = self.shape["unborn_share"] if unborn_share is None else unborn_share
         return self.add(
-            self.random_dob(at, ages, share),
+            self.random_dob(at, ages, share, under_18_for),
             "M" if self.rng.random() < 0.51 else "F",
             self.random_ethnicity(),
             draw(self.rng, self.shape["disability_weights"]),

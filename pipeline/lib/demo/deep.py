@@ -163,7 +163,10 @@ def _ceased_after_two_years(ctx: Ctx, plans: list[Episode]) -> None:
     rng = ctx.rng("cp", "ceased_long")
     first = ctx.first_day
     cutoffs = sorted({r.cutoff for r in _long_rules(ctx, "cp_plans") if r.cutoff < first})
-    edges = [dt.date(2000, 1, 1)] + [c for cut in cutoffs for c in (cut - 8 * DAY, cut + 8 * DAY)] + [first - 8 * DAY]
+    # The oldest class starts a few years before the earliest cutoff, not in 2000: a plan of nineteen years is
+    # not one a partnership has, and its child would be 18 when a later plan started (the age rule flags it).
+    oldest = (cutoffs[0] if cutoffs else first) - 4 * 365 * DAY
+    edges = [oldest] + [c for cut in cutoffs for c in (cut - 8 * DAY, cut + 8 * DAY)] + [first - 8 * DAY]
     classes = list(zip(edges[::2], edges[1::2]))
     for fy in ctx.years:
         target = ctx.year(fy)["cp_plans"].get("ceased_2_years_plus")

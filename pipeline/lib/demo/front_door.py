@@ -112,8 +112,12 @@ def build_front_door(ctx: Ctx, deep: Deep) -> FrontDoor:
 
 # ---------------------------------------------------------------- S47 and ICPC
 
+# A child new at the front door stays under 18 this long: its assessment and CIN episode follow within weeks.
+UNDER_18_FOR_DAYS = 120
+
+
 def _new_child(ctx: Ctx, day: dt.date, unborn: float | None = None) -> int:
-    return ctx.registry.new_random(day, unborn_share=unborn)
+    return ctx.registry.new_random(day, unborn_share=unborn, under_18_for=UNDER_18_FOR_DAYS)
 
 
 def _icpcs_and_s47s(ctx: Ctx, deep: Deep, fd: FrontDoor) -> None:
@@ -426,7 +430,8 @@ def _referrals(ctx: Ctx, fd: FrontDoor) -> None:
         if r.rereferral and hi > lo and rng.random() >= sh["pre_window_history_share"] * before_window:
             for _ in range(10):  # not a child already re-referred the same day
                 pick = seen_children[int(rng.integers(lo, hi))]
-                if (pick, r.date) not in taken:
+                # re-referred as a child: still under 18 when this referral's assessment would start
+                if (pick, r.date) not in taken and ctx.registry.under_18_on(pick, r.date + UNDER_18_FOR_DAYS * DAY):
                     child = pick
                     break
         if child is not None:
@@ -514,7 +519,7 @@ def _contacts(ctx: Ctx, deep: Deep, fd: FrontDoor) -> None:
                 lo = bisect.bisect_left(seen_dates, c.date - 365 * DAY)
                 if len(seen_dates) > lo and rng.random() < sh["repeat_child_share"]:
                     child = seen_children[int(rng.integers(lo, len(seen_dates)))]
-            if child is None or (child, c.date, c.source) in taken:  # one row per child, date and source
+            if child is None or (child, c.date, c.source) in taken or not ctx.registry.under_18_on(child, c.date):  # one row per child, date and source
                 child = _new_child(ctx, c.date)
             c.child = child
             taken.add((child, c.date, c.source))

@@ -40,6 +40,7 @@ SETTINGS = CONFIG_DIR / "dashboard.yaml"
 
 # table -> the asset that builds it (pipeline/defs/reporting/assets.py depends on each of these assets)
 REQUIRED_TABLES = {"ind_values": "ind_values", "mart_comparison": "mart_comparison",
+                   "bm_neighbour_values": "bm_comparators",
                    "mart_reconciliation": "mart_reconciliation", "raw_files": "quarterly_returns",
                    "raw_sheets": "quarterly_returns", "raw_issues": "quarterly_returns"}
 
@@ -65,6 +66,13 @@ SECTION_TITLES = {
 SECTION_GROUP = {"exploitation": "missing", "domestic_abuse": "front_door", "police_protection": "partners",
                  "ae": "partners", "lado": "partners", "private_fostering": "partners", "health": "partners"}
 PRIORITY_SECTIONS = {"child_protection": "Neglect", "missing": "Exploitation", "early_help": "Early help"}
+
+
+def _inverse(mapping: dict[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for child, parent in mapping.items():
+        out.setdefault(parent, []).append(child)
+    return out
 
 
 def settings() -> dict:
@@ -93,7 +101,7 @@ class Dashboard:
         values = data.indicator_values(con, quarter)
         self.quarters = sorted(Quarter.from_partition_key(k) for k in values.quarter_keys)
         self.measures = Measures(values, data.comparison(con, quarter), quarter, self.quarters, self.region,
-                                 partnership.get("local_authority", ""), settings())
+                                 partnership.get("local_authority", ""), settings(), data.neighbour_values(con))
         self.rolling_label = self.measures.rolling_label
         self.notes: list[str] = []
 
@@ -103,30 +111,44 @@ class Dashboard:
         for ind in self.catalogue:
             if group[ind.code] not in keys and ind.section != "data_quality":
                 keys.append(group[ind.code])
-        parent_of = self.breakdown_of()
-        children: dict[str, list[str]] = {}
-        for child, parent in parent_of.items():
-            children.setdefault(parent, []).append(child)
+        parent_of, merged_into = self.breakdown_of(), self.same_measure()
+        children, merged = _inverse(parent_of), _inverse(merged_into)
         out = []
         for key in keys:
             inds = [i for i in self.catalogue if group[i.code] == key and i.code not in parent_of
-                    and not population.is_demographic(self.measures, i)]
+                    and i.code not in merged_into and not population.is_demographic(self.measures, i)]
             cards = [self.measures.card(i) for i in inds]
             for card in cards:                  # a measure's breakdowns inside its panel
                 for child in children.get(card.code, []):
                     if (chart := self.measures.breakdown_chart(self._by_code[child])) is not None:
                         card.breakdowns.append(chart)
+                # the same measure from another return, or the count a percentage rests on: in this panel
+                card.also = [c for code in merged.get(card.code, [])
+                             if (c := self.measures.card(self._by_code[code], with_breakdown=False)).available]
             title, intro = SECTION_TITLES.get(key, (key.replace("_", " ").capitalize(), ""))
             out.append(Section(key, title, intro, PRIORITY_SECTIONS.get(key),
                                [c for c in cards if c.available], [c.ind for c in cards if not c.available]))
         return out
 
     def breakdown_of(self) -> dict[str, str]:
-        """config/dashboard.yaml breakdown_of, checked: both sides must be catalogue codes."""
-        mapping = dict(settings().get("breakdown_of") or {})
+        """config/dashboard.yaml breakdown_of: breakdown -> the measure whose panel shows it."""
+        return self._code_mapping("breakdown_of")
+
+    def same_measure(self) -> dict[str, str]:
+        """config/dashboard.yaml same_measure: merged measure -> the measure whose panel shows it."""
+        return self._code_mapping("same_measure")
+
+    def _code_mapping(self, name: str) -> dict[str, str]:
+        """A code -> code mapping of config/dashboard.yaml, checked: both sides catalogue codes, and a measure
+        shown in another's panel is not itself the panel of a third (it would vanish with it)."""
+        mapping = dict(settings().get(name) or {})
         unknown = sorted({c for pair in mapping.items() for c in pair if c not in self._by_code})
         if unknown:
-            raise ValueError(f"config/dashboard.yaml breakdown_of names codes not in the catalogue: {', '.join(unknown)}")
+            raise ValueError(f"config/dashboard.yaml {name} names codes not in the catalogue: {', '.join(unknown)}")
+        chained = sorted(set(mapping) & set(mapping.values()))
+        if chained:
+            raise ValueError(f"config/dashboard.yaml {name}: {', '.join(chained)} both shown in another panel and "
+                             "a panel of its own; point each at the measure whose panel shows it")
         return mapping
 
     def tiles(self, sections: list[Section]) -> list[Card]:

@@ -81,6 +81,15 @@ def comparison(con: duckdb.DuckDBPyConnection, up_to: Quarter) -> dict[tuple, di
     return {(r["indicator_code"], r["period_type"], r["period_label"]): r for r in rows}
 
 
+def neighbour_values(con: duckdb.DuckDBPyConnection) -> dict[tuple, list[dict]]:
+    """bm_neighbour_values: (benchmark code, DfE year) -> the ten statistical neighbours, in the model's order."""
+    out: dict[tuple, list[dict]] = {}
+    for r in _records(con, "select indicator_code, year_label, neighbour_order, neighbour_name, value_num, status "
+                           "from bm_neighbour_values order by indicator_code, year_label, neighbour_order", []):
+        out.setdefault((r["indicator_code"], r["year_label"]), []).append(r)
+    return out
+
+
 def source_files(con: duckdb.DuckDBPyConnection, quarter_keys: list[str]) -> pd.DataFrame:
     if not has_table(con, "raw_files"):
         return pd.DataFrame(columns=["period_label", "relative_path", "sha256", "return_type", "agency", "status"])

@@ -47,6 +47,10 @@ def register_template() -> str:
     return TEMPLATE_NAME
 
 
+# Legends above the plot, left-aligned: below it, a legend that wraps on a phone ran into the axis title and the
+# tick labels (plotly widens the top margin for as many rows as the legend needs).
+LEGEND_ABOVE = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}
+
 # Comparator lines keep the same colour and dash in every chart, so a reader learns them once.
 COMPARATOR_STYLE = {
     "England": {"color": PALETTE[7], "dash": "dash", "symbol": "square"},
@@ -91,10 +95,11 @@ def indicator_trend(quarters: list[str], series: dict[str, list], comparators: d
                      "line": {"color": style["color"], "width": 2, "dash": style["dash"]},
                      "marker": {"symbol": style["symbol"], "size": 9},
                      "hovertemplate": f"%{{x}}: %{{y:{hover_format}}}<extra>{plotly_text(name)}</extra>"})
-    # "Q1" over "2021-22": eight or more quarters fit without rotated, clipped labels.
+    # "Q1" over "2021-22": eight or more quarters fit without rotated, clipped labels on a laptop; on a phone the
+    # page's drawing code keeps every second or third of them (the latest always), so none overlaps another.
     ticks = [f"{q.split()[-1]}<br>{q.split()[0]}" if " " in q else plotly_text(q) for q in quarters]
     layout = {"height": 300, "showlegend": True, "margin": {"l": 60, "r": 20, "t": 10, "b": 40},
-              "legend": {"orientation": "h", "y": -0.25, "x": 0},
+              "legend": LEGEND_ABOVE,
               "yaxis": {"title": {"text": y_title}},
               "xaxis": {"type": "category", "tickangle": 0, "tickvals": quarters, "ticktext": ticks}}
     return {"data": data, "layout": layout}
@@ -112,6 +117,19 @@ def breakdown_bars(groups: list[str], values: list, x_title: str, hover_format: 
     return {"data": data, "layout": layout}
 
 
+# The statistical-neighbour chart: our area and the neighbours' mean stand out by colour and by pattern.
+NEIGHBOUR_STYLE = {"neighbour": (PALETTE[4], ""), "la": (PALETTE[1], "/"), "mean": (PALETTE[3], ".")}
+
+
+def neighbour_bars(names: list[str], values: list, kinds: list[str], x_title: str, hover_format: str = ",.1f") -> dict:
+    """Horizontal bars, one per area in the order given; `kinds` says which bar is ours ('la'), the mean ('mean')
+    or a neighbour ('neighbour'). A neighbour with no published value has no bar."""
+    fig = breakdown_bars(names, values, x_title, hover_format)
+    fig["data"][0]["marker"] = {"color": [NEIGHBOUR_STYLE[k][0] for k in kinds],
+                                "pattern": {"shape": [NEIGHBOUR_STYLE[k][1] for k in kinds]}}
+    return fig
+
+
 def cohort_shares(groups: list[str], series: dict[str, list]) -> dict:
     """Grouped horizontal bars: each cohort's share (%) by group; suppressed shares (None) draw no bar."""
     labels = [plotly_text(g) for g in groups]
@@ -121,7 +139,7 @@ def cohort_shares(groups: list[str], series: dict[str, list]) -> dict:
              "hovertemplate": f"%{{y}}: %{{x:.0f}}%<extra>{plotly_text(cohort)}</extra>"}
             for i, (cohort, shares) in enumerate(series.items())]
     layout = {"barmode": "group", "height": max(240, 80 + 18 * len(groups) * max(1, len(series))),
-              "margin": {"l": 10, "r": 20, "t": 10, "b": 40}, "legend": {"orientation": "h", "y": -0.2, "x": 0},
+              "margin": {"l": 10, "r": 20, "t": 10, "b": 40}, "legend": LEGEND_ABOVE,
               "xaxis": {"title": {"text": "Per cent of the cohort"}, "rangemode": "tozero", "gridcolor": "#e5e5e5",
                         "ticksuffix": "%"},
               "yaxis": {"type": "category", "autorange": "reversed"}}

@@ -28,7 +28,7 @@ class Measures:
     """Builds a Card per indicator from ind_values and mart_comparison, for one quarter."""
 
     def __init__(self, values: data.ValueIndex, mart: dict[tuple, dict], quarter: Quarter, quarters: list[Quarter],
-                 region: str, local_authority: str, chart_limits: dict):
+                 region: str, local_authority: str, chart_limits: dict, neighbours: dict[tuple, list[dict]] | None = None):
         self.quarter = quarter
         self.quarters = quarters
         self.region = region
@@ -37,6 +37,7 @@ class Measures:
         self.chart_limits = chart_limits
         self.values = values
         self.mart = mart
+        self.neighbours = neighbours or {}
         self._chart_ids: set[str] = set()
 
     # -- one indicator ------------------------------------------------------------------------------------------
@@ -147,6 +148,42 @@ class Measures:
         if not is_missing(mart.get("national_rank")) and not is_missing(mart.get("ranked_of")):
             card.rank_text = f"{int(mart['national_rank'])} of {int(mart['ranked_of'])}"
         card.quartile = mart.get("quartile") if isinstance(mart.get("quartile"), str) else None
+        card.neighbours = self._neighbour_chart(ind, mart)
+
+    def _neighbour_chart(self, ind: Indicator, mart: dict) -> Chart | None:
+        """LAIT's statistical-neighbour chart: a bar per neighbour with its value as DfE published it, ours as DfE
+        published it highlighted, and the neighbours' mean; for rates and percentages only (a count is a size)."""
+        year = mart.get("benchmark_year")
+        rows = self.neighbours.get((ind.benchmark, year)) if ind.unit in ("percent", "rate_per_10k") else None
+        if not rows:
+            return None
+        la = self.local_authority or "Our area"
+        bars = [(str(r["neighbour_name"]), None if is_missing(r["value_num"]) else float(r["value_num"]), "neighbour",
+                 str(r["status"])) for r in rows]
+        if not is_missing(mart.get("la_published")):
+            bars.append((la, float(mart["la_published"]), "la", "ok"))
+        if not is_missing(mart.get("sn_mean")):
+            bars.append(("Statistical neighbours (mean)", float(mart["sn_mean"]), "mean", "ok"))
+        bars.sort(key=lambda b: (b[1] is None, -(b[1] or 0.0)))       # highest first, no value last
+        fmt = f",.{ind.decimals}f"
+        fig = figures.neighbour_bars([b[0] for b in bars], [b[1] for b in bars], [b[2] for b in bars],
+                                     UNIT_AXIS.get(ind.unit, ""), fmt)
+        table = [[name, self.fmt(ind, v) if v is not None else f"no value ({status})"] for name, v, _, status in bars]
+        with_value = [b for b in bars if b[2] == "neighbour" and b[1] is not None]
+        summary = f"{ind.title}, DfE {year}: the {len(rows)} statistical neighbours"
+        if with_value:
+            hi, lo = max(with_value, key=lambda b: b[1]), min(with_value, key=lambda b: b[1])
+            summary += f" ranged from {self.fmt(ind, lo[1])} ({lo[0]}) to {self.fmt(ind, hi[1])} ({hi[0]})"
+        if not is_missing(mart.get("sn_mean")):
+            summary += f", mean {self.fmt(ind, mart['sn_mean'])}"
+        if not is_missing(mart.get("la_published")):
+            higher = sum(1 for b in with_value if b[1] > float(mart["la_published"]))
+            summary += f"; {la} {self.fmt(ind, mart['la_published'])}, {higher} of them higher"
+        missing = [b[0] for b in bars if b[1] is None]
+        if missing:
+            summary += f"; no published value for {', '.join(missing)}"
+        return Chart(self.chart_id(f"neighbours-{ind.code}"), fig, summary + ".", ["Local authority", UNIT_AXIS.get(ind.unit, "Value")],
+                     table, f"{ind.title}: statistical neighbours, DfE {year}")
 
     # -- charts ---------------------------------------------------------------------------------------------------
 

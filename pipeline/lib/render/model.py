@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline.lib.indicators import Indicator
 from pipeline.lib.periods import Quarter
+from pipeline.lib.returns.spec import load_specs
 
 RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red"}
 NOT_RECEIVED = "Not received"
@@ -43,6 +44,21 @@ def coverage_text(coverage: str | None, year_label: str) -> str:
 
     parts = [name(r[0]) if len(r) == 1 else f"{name(r[0])}-{name(r[-1])}" for r in runs]
     return "partial: " + ", ".join(parts)
+
+
+def source_names(sources: str) -> list[str]:
+    """ind_values' sources ('annex_a:early_help, multi_agency:partner_measures') in words: the return's title and,
+    where it has several sheets, the sheet's ("Children's social care (Ofsted Annex A), List 2: Early help")."""
+    specs = load_specs()
+    out = []
+    for source in filter(None, (s.strip() for s in str(sources or "").split(","))):
+        return_type, _, sheet_key = source.partition(":")
+        spec = specs.get(return_type)
+        if spec is None:
+            raise ValueError(f"ind_values names a source {source!r} that no return in config/returns/ describes")
+        sheet = next((s for s in spec.sheets if s.key == sheet_key), None)
+        out.append(spec.title if sheet is None or len(spec.sheets) == 1 else f"{spec.title}, {sheet.title}")
+    return out
 
 
 @dataclass
@@ -101,14 +117,22 @@ class Card:
     rank_text: str = ""
     quartile: str | None = None
     chart: Chart | None = None
+    neighbours: Chart | None = None         # each statistical neighbour's value beside ours (rates and percentages)
     breakdowns: list[Chart] = field(default_factory=list)
     sources: str = ""                       # "annex_a:referrals": the returns the figure rests on
     comparators: dict[str, str] = field(default_factory=dict)   # england / region / sn -> formatted value
     trend: list[float | None] = field(default_factory=list)     # the headline window, each quarter (sparkline)
+    also: list[Card] = field(default_factory=list)  # the same measure from another return, or its count (same_measure)
 
     @property
     def code(self) -> str:
         return self.ind.code
+
+    @property
+    def source_names(self) -> list[str]:
+        """The returns this card's figure and the figures merged into it rest on, in words."""
+        names = [name for c in (self, *self.also) for name in source_names(c.sources)]
+        return list(dict.fromkeys(names))
 
     @property
     def headline(self) -> Period:

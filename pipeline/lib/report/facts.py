@@ -27,10 +27,11 @@ from typing import ClassVar
 import duckdb
 import pandas as pd
 
-from pipeline.lib import sdc, warehouse
+from pipeline.lib import sdc
 from pipeline.lib.indicators import load_catalogue
 from pipeline.lib.paths import CONFIG_DIR
 from pipeline.lib.periods import FinancialYear, Quarter
+from pipeline.lib.render.data import require
 from pipeline.lib.render.env import fmt_long_date
 from pipeline.lib.report import words
 from pipeline.lib.settings import partnership_settings, read_yaml
@@ -583,21 +584,21 @@ class YearData:
     def missing_quarters(self) -> list[str]:
         """The year's quarters some figure lacks a return for ('2022-23 Q1', ...), in order; [] for a whole year.
 
-        From ind_values' status / missing_quarters (docs/contracts.md); a warehouse from before those columns
-        falls back on raw_files: a quarter with no file loaded is missing."""
+        From ind_values' status / missing_quarters, the one place 'partial' is decided
+        (pipeline.lib.indicators.coverage; docs/contracts.md). A figure with no return in any quarter of the
+        year is 'not received' (said as such, never written as a figure): it does not make the year partial,
+        only a figure resting on some quarters does."""
         v = self.values
         this = v[(v["period_type"] == "year") & (v["period_label"] == self.year.label) & (v["breakdown"] == TOTAL)]
+        if "status" not in this.columns or (len(this) and this["status"].isna().any()):
+            raise ValueError("ind_values has figures without a status (complete, partial, not_received): the "
+                             "warehouse was built by an older pipeline. Rematerialise ind_values for the year.")
         labels = [q.label for q in self.year.quarters]
-        if "status" in this.columns and this["status"].notna().any():
-            gone: set[str] = set()
-            # a figure with no return in any quarter of the year is 'not received' (said as such, never
-            # written as a figure); it does not make the year partial, only a figure resting on some quarters does
-            for text in this.loc[this["status"] == PARTIAL, "missing_quarters"].dropna():
-                gone |= {t.strip() for t in str(text).split(",") if t.strip()}
-            unknown = [t for t in gone if t not in labels]
-            return [q for q in labels if q in gone] + sorted(unknown)
-        filed = set(self.sources["period_label"]) if len(self.sources) else set()
-        return [q for q in labels if q not in filed]
+        gone: set[str] = set()
+        for text in this.loc[this["status"] == PARTIAL, "missing_quarters"].dropna():
+            gone |= {t.strip() for t in str(text).split(",") if t.strip()}
+        unknown = [t for t in gone if t not in labels]
+        return [q for q in labels if q in gone] + sorted(unknown)
 
     def has_year(self) -> bool:
         v = self.values
@@ -637,27 +638,25 @@ class YearData:
         return rows
 
 
+# table -> the asset that builds it: the report reads every one, so a missing table is an error naming the asset,
+# never a report with no benchmarks or no figures that reads as complete (pipeline/defs/reporting/report_assets.py)
+REQUIRED_TABLES = {"ind_values": "ind_values", "mart_comparison": "mart_comparison", "raw_files": "quarterly_returns"}
+
+
 def load_year(con: duckdb.DuckDBPyConnection, year: FinancialYear) -> YearData:
+    require(con, REQUIRED_TABLES, what=f"The {year.label} annual report")
     quarter_keys = [q.partition_key for q in year.quarters]
-    if warehouse.table_exists(con, "ind_values"):
-        values = con.execute("""
-            select * from ind_values
-            where (period_type = 'year' and period_label in (?, ?))
-               or (period_type = 'quarter' and cast(quarter_key as varchar) in (select unnest(?)))
-            order by indicator_code, quarter_key, breakdown, breakdown_value
-        """, [year.label, year.previous().label, quarter_keys]).df()
-    else:
-        values = pd.DataFrame(columns=["indicator_code", "period_type", "period_label", "quarter_key", "breakdown",
-                                       "breakdown_value", "numerator", "denominator", "value", "unit"])
-    comparison = pd.DataFrame()
-    if warehouse.table_exists(con, "mart_comparison"):
-        comparison = con.execute("""select * from mart_comparison where period_type = 'year' and period_label = ?""",
-                                 [year.label]).df()
-    sources = pd.DataFrame(columns=["period_label", "relative_path", "sha256", "return_type", "agency", "status"])
-    if warehouse.table_exists(con, "raw_files"):
-        sources = con.execute("""
-            select period_label, relative_path, sha256, return_type, agency, status
-            from raw_files where present and cast(period_key as varchar) in (select unnest(?))
-            order by period_key, relative_path
-        """, [quarter_keys]).df()
+    values = con.execute("""
+        select * from ind_values
+        where (period_type = 'year' and period_label in (?, ?))
+           or (period_type = 'quarter' and cast(quarter_key as varchar) in (select unnest(?)))
+        order by indicator_code, quarter_key, breakdown, breakdown_value
+    """, [year.label, year.previous().label, quarter_keys]).df()
+    comparison = con.execute("""select * from mart_comparison where period_type = 'year' and period_label = ?""",
+                             [year.label]).df()
+    sources = con.execute("""
+        select period_label, relative_path, sha256, return_type, agency, status
+        from raw_files where present and cast(period_key as varchar) in (select unnest(?))
+        order by period_key, relative_path
+    """, [quarter_keys]).df()
     return YearData(year=year, values=values, comparison=comparison, sources=sources, meta=catalogue())

@@ -119,6 +119,8 @@ def _read_into(outcome: FileOutcome, path: Path, quarter: Quarter, specs: dict[s
     if len(reader.sheet_names) > limits.max_sheets():
         raise ReturnFileError("too_many_sheets", f"{path.name}: " + describe(
             "too_many_sheets", value=f"{len(reader.sheet_names):,}", detail=f"{limits.max_sheets():,}")[1])
+    parts = limits.sheet_parts(path) if path.suffix.lower() != ".xls" else {}
+    scans = limits.BackgroundScans(path, {name: part for name, (part, _) in parts.items()})
     recognised = recognise(reader, specs)
     if recognised is None:
         expected = "; ".join(f"{s.title} (sheets such as '{s.sheets[0].sheet_names[0]}')" for s in specs.values())
@@ -134,7 +136,6 @@ def _read_into(outcome: FileOutcome, path: Path, quarter: Quarter, specs: dict[s
         outcome.issues.append(_file_issue(outcome, "", "macro_enabled", path.name))
     if features.get("external_links"):
         outcome.issues.append(_file_issue(outcome, "", "external_links", str(features["external_links"])))
-    parts = limits.sheet_parts(path) if path.suffix.lower() != ".xls" else {}
     # every sheet accounted for: one not read gets its own raw_sheets row with the reason, and an issue unless it
     # is only notes or empty (a duplicate is said by duplicate_sheet below)
     for fate in sheet_fates(reader, specs):
@@ -172,14 +173,14 @@ def _read_into(outcome: FileOutcome, path: Path, quarter: Quarter, specs: dict[s
             outcome.issues.append(_file_issue(outcome, name, "hidden_sheet", name,
                                               "very hidden (it can only be seen from the VBA editor)"
                                               if visibility == "veryHidden" else "hidden"))
-        rows = limits.sheet_rows(path, part, row_limit) if part else None
-        if rows is not None and rows > row_limit:
+        scan = scans.result(name) if part else None
+        if scan is not None and scan.rows > row_limit:
             outcome.sheets.append({**base, "status": "too_many_rows"})
             outcome.issues.append(_file_issue(outcome, name, "too_many_rows", name,
-                                              f"{rows:,} rows, more than the {row_limit:,}"))
+                                              f"{scan.rows:,} rows, more than the {row_limit:,}"))
             continue
         try:
-            raw = read_sheet(reader, name, sheet_spec, path)
+            raw = read_sheet(reader, name, sheet_spec, path, has_formulas=scan is None or scan.has_formulas)
         except Exception as exc:  # noqa: BLE001 - a sheet calamine cannot parse must not stop the others
             outcome.sheets.append({**base, "status": "unreadable"})
             outcome.issues.append(_file_issue(outcome, name, "no_header", f"{name} ({exc})"))

@@ -1,14 +1,16 @@
 """Bounded work whatever the input: the intake's limits (config/intake.yaml) and the cheap counts that apply them.
 
-A sheet's rows are counted from its XML as a stream (C-speed byte search, a few MB of memory) before the sheet
-is loaded, so a 1,000,000-row sheet is refused without ever being held in memory.
+A sheet's rows are counted from its XML as a stream (C-speed byte search, a few MB of memory), on a thread beside
+calamine's load, and a sheet with more rows than the limit is refused before it is validated or stored.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as ET
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.lib.settings import CONFIG_DIR, read_yaml
@@ -34,27 +36,52 @@ def max_value_chars() -> int:
     return int(intake_settings()["limits"]["max_value_chars"])
 
 
-MIN_ROW_BYTES = 6   # '<row/>': no row of a sheet's XML is shorter
+FORMULA_MARKS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ")   # a formula tag, with or without a namespace prefix
+_ROW_MARKS = (b"<row ", b"<row>", b":row ")
 
 
-def sheet_rows(path: Path, part: str, limit: int | None = None) -> int | None:
-    """Rows in one sheet's XML (`<row` elements), or None when the part cannot be read (calamine then reports it).
+@dataclass(frozen=True)
+class PartScan:
+    rows: int            # `<row` elements in the sheet's XML
+    has_formulas: bool   # a formula tag somewhere in it (reader.scan_formulas then finds which cells)
 
-    With `limit`, a part too small to hold more rows than that is not counted (None): it cannot be over.
-    """
+
+def scan_part(path: Path, part: str) -> PartScan | None:
+    """One streamed pass over a sheet's XML (C-speed byte search, a few MB of memory): its rows and whether it
+    holds any formula. None when the part cannot be read (calamine then reports it)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            if limit is not None and zf.getinfo(part).file_size < (limit + 1) * MIN_ROW_BYTES:
-                return None
         with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
-            count, tail = 0, b""
+            rows, formulas, tail = 0, False, b""
             while chunk := fh.read(1 << 22):
                 data = tail + chunk
-                count += data.count(b"<row ") + data.count(b"<row>") + data.count(b":row ")
-                tail = data[-4:]   # shorter than any tag searched for: a tag cut in two is counted once
-            return count
+                rows += sum(data.count(mark) for mark in _ROW_MARKS)
+                formulas = formulas or any(mark in data for mark in FORMULA_MARKS)
+                tail = data[-4:]   # shorter than any row tag searched for: a tag cut in two is counted once
+            return PartScan(rows, formulas)
     except (zipfile.BadZipFile, KeyError, OSError):
         return None
+
+
+class BackgroundScans:
+    """`scan_part` of every sheet of a workbook, on a thread started before the sheets are loaded: calamine
+    releases the GIL, so the scans cost almost nothing beside the load, and no sheet's XML is inflated twice."""
+
+    TIMEOUT_S = 600   # far above a 500,000-row sheet's scan (~2 s); a wait is never for ever
+
+    def __init__(self, path: Path, parts: dict[str, str]):
+        self._path, self._results = path, {}
+        self._thread = threading.Thread(target=self._run, args=(parts,), daemon=True, name=f"scan {path.name}")
+        self._thread.start()
+
+    def _run(self, parts: dict[str, str]) -> None:
+        for name, part in parts.items():
+            self._results[name] = scan_part(self._path, part)
+
+    def result(self, sheet_name: str) -> PartScan | None:
+        self._thread.join(self.TIMEOUT_S)
+        if self._thread.is_alive():
+            raise TimeoutError(f"{self._path.name}: scanning the sheets' XML took over {self.TIMEOUT_S} s")
+        return self._results.get(sheet_name)
 
 
 def sheet_parts(path: Path) -> dict[str, tuple[str, str]]:

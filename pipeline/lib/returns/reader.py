@@ -7,7 +7,6 @@ how to fix it, so the analyst can forward it to the agency as it stands.
 from __future__ import annotations
 
 import re
-import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.lib.returns.limits import FORMULA_MARKS
 from pipeline.lib.returns.normalise import _ascii_fold, norm_heading
 from pipeline.lib.returns.spec import ReturnSpec, SheetSpec
 
@@ -201,7 +201,6 @@ def _column_index(letters: str) -> int:
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_FORMULA_MARKS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ")
 _CELL = re.compile(r'<(?:\w+:)?c\s+r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.DOTALL)
 _FORMULA = re.compile(r"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 _VALUE = re.compile(r"<(?:\w+:)?v>([^<]+)</(?:\w+:)?v>")
@@ -244,7 +243,7 @@ def scan_formulas(path: Path, sheet_name: str) -> FormulaScan:
             with zf.open(part) as fh:
                 tail, found = b"", False
                 while chunk := fh.read(1 << 23):
-                    if any(mark in tail + chunk[:8] or mark in chunk for mark in _FORMULA_MARKS):
+                    if any(mark in tail + chunk[:8] or mark in chunk for mark in FORMULA_MARKS):
                         found = True
                         break
                     tail = chunk[-8:]
@@ -266,22 +265,17 @@ def scan_formulas(path: Path, sheet_name: str) -> FormulaScan:
     return scan
 
 
-def read_sheet(reader: fastexcel.ExcelReader, sheet_name: str, spec: SheetSpec, path: Path | None = None) -> RawSheet | None:
+def read_sheet(reader: fastexcel.ExcelReader, sheet_name: str, spec: SheetSpec, path: Path | None = None,
+               has_formulas: bool = True) -> RawSheet | None:
     """One list's sheet: the header row found, data rows below it as text, blank rows dropped and counted.
 
-    With `path` (an .xlsx/.xlsm), formula cells are also looked for in the sheet's XML, alongside the read.
+    With `path` (an .xlsx/.xlsm), formula cells are also looked for in the sheet's XML, unless a scan of it
+    (limits.scan_part) found no formula tag at all (`has_formulas=False`).
     """
     scan = FormulaScan()
-    scanner = None
-    if path is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
-        def run() -> None:
-            nonlocal scan
-            scan = scan_formulas(path, sheet_name)
-        scanner = threading.Thread(target=run, daemon=True)  # calamine releases the GIL: the scan is ~free
-        scanner.start()
+    if path is not None and has_formulas and path.suffix.lower() in (".xlsx", ".xlsm"):
+        scan = scan_formulas(path, sheet_name)
     frame, first_column = _loaded(reader, sheet_name)
-    if scanner is not None:
-        scanner.join()
     header_idx = find_header_row(frame, spec)
     if header_idx is None:
         return None

@@ -328,8 +328,8 @@ def test_file_changed_while_it_is_read_keeps_nothing_and_says_so(raw, monkeypatc
     path = raw.contacts(f"{Q3.folder}/Police/police.xlsx")
     real = intake.read_sheet
 
-    def read_while_agency_saves(reader, name, spec, p=None):
-        out = real(reader, name, spec, p)
+    def read_while_agency_saves(reader, name, spec, p=None, **options):
+        out = real(reader, name, spec, p, **options)
         if p == path:
             with path.open("ab") as fh:                 # the agency's copy is still arriving
                 fh.write(b"\0" * 10)
