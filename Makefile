@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)
 # The dataset and key for `make run` / `make dev` (tests point it elsewhere).
 ENV_FILE ?= .env
 
-.PHONY: demo test dev run report templates install browser demo-browser bench bench-national postgres clean
+.PHONY: demo test dev run report templates install browser demo-browser bench bench-national bench-storage postgres clean
 
 $(UV):
 	python3 -m venv .tools
@@ -93,6 +93,10 @@ bench: install browser
 ## National scale (regional mode): 10, 50 and 153 authorities for a year: make bench-national [SCALE=0.1] [SIZES=10,50]
 bench-national: install
 	$(PY) scripts/bench_national.py $(if $(SCALE),--scale $(SCALE)) $(if $(SIZES),--sizes $(SIZES))
+
+## Storage for concurrent writers: per-partnership DuckDB, atomic Parquet, DuckLake on Postgres (DUCKLAKE_ENV=DIR)
+bench-storage: install
+	$(PY) scripts/bench_storage.py $(if $(PARTNERSHIPS),--partnerships $(PARTNERSHIPS)) $(if $(DUCKLAKE_ENV),--ducklake-env $(DUCKLAKE_ENV))
 
 clean:
 	rm -rf data/demo .dagster_home .pytest_cache node_modules test-artifacts

@@ -83,8 +83,10 @@ def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path) -> 
     shares = [slugs[i::workers] for i in range(workers)]
     before = psutil.Process().cpu_times()
     t = time.perf_counter()
+    # Each worker's log to a file: a pipe nobody reads fills (64 KB of Dagster's log) and stops the worker for ever.
+    logs = [folder / f"worker-{i}.log" for i in range(len(shares))]
     procs = [subprocess.Popen([sys.executable, "-c", code, str(folder), YEAR, *share], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for share in shares if share]
+                              stdout=subprocess.DEVNULL, stderr=log.open("wb")) for share, log in zip(shares, logs) if share]
     try:
         peak = _watch(procs)
     finally:  # stopped part-way (Ctrl-C): the workers go too
@@ -93,9 +95,9 @@ def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path) -> 
                 p.terminate()
     wall = time.perf_counter() - t
     after = psutil.Process().cpu_times()
-    for p in procs:
+    for p, log in zip(procs, logs):
         if p.returncode:
-            raise SystemExit(f"a worker failed ({p.returncode}): {p.stderr.read().decode()[-3000:]}")
+            raise SystemExit(f"a worker failed ({p.returncode}): {log.read_text(errors='replace')[-3000:]}")
     cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
     rows = 0
     for slug in slugs:

@@ -6,7 +6,10 @@ checks and renderers ask for them (the pure-Python loader cost ~1.5 s a quarter 
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +32,26 @@ def read_yaml(path: Path | str) -> object:
     return copy.deepcopy(_parsed(str(path), path.stat().st_mtime_ns))
 
 
-def partnership_settings(path: Path = CONFIG_DIR / "partnership.yaml") -> dict:
-    """The `partnership:` block of config/partnership.yaml (plus history_start and the rest of the file's keys)."""
-    raw = read_yaml(path)
-    return {**{k: v for k, v in raw.items() if k != "partnership"}, **raw["partnership"]}
+PARTNERSHIP_FILE = CONFIG_DIR / "partnership.yaml"
+# A regional hub builds each member's report in one process: while `partnership_in_use` holds, the member's block
+# stands in for config/partnership.yaml's (pipeline.regional.report).
+_MEMBER: ContextVar[dict | None] = ContextVar("partnership_in_use", default=None)
+
+
+def partnership_settings(path: Path | None = None) -> dict:
+    """The `partnership:` block of config/partnership.yaml (plus history_start and the rest of the file's keys),
+    or the hub member's block while `partnership_in_use` holds."""
+    raw = read_yaml(path or PARTNERSHIP_FILE)
+    member = _MEMBER.get()
+    block = raw["partnership"] if member is None else member
+    return {**{k: v for k, v in raw.items() if k != "partnership"}, **block}
+
+
+@contextlib.contextmanager
+def partnership_in_use(block: dict) -> Iterator[None]:
+    """Within: partnership_settings() gives this partnership (name, local authority, ...) instead of the file's."""
+    token = _MEMBER.set(dict(block))
+    try:
+        yield
+    finally:
+        _MEMBER.reset(token)

@@ -41,6 +41,8 @@ class Partnership:
     statistical_neighbour_statistic: str = "mean"
     returns_due_days: int = 30
     expected_returns: tuple[dict, ...] = field(default=())
+    childrens_services: str = ""          # the name the report gives its children's social care ("SCT")
+    published_figures: Path | None = None  # its published_figures.yaml (none: no earlier figures to note)
 
     def config(self) -> dict:
         """The shape of benchmarks.read_config(): partnership, benchmarks, expected_returns, benchmark_measures."""
@@ -49,6 +51,9 @@ class Partnership:
                 "name": self.name, "short_name": self.short_name, "local_authority": self.local_authority,
                 "dfe_la_code": int(self.dfe_la_code), "ons_la_code": self.ons_la_code, "region": self.region,
                 "returns_due_days": self.returns_due_days,
+                # as its ind_values are counted (pipeline.regional.definitions): the member is its own CDOP area
+                "cdop_area": self.local_authority, "childrens_services": self.childrens_services,
+                "published_figures": self.published_figures,
             },
             "benchmarks": {"statistical_neighbour_model": self.statistical_neighbour_model,
                            "statistical_neighbour_statistic": self.statistical_neighbour_statistic},
@@ -126,6 +131,10 @@ def load_hub(path: Path | str | None = None) -> Hub:
             problems.append(f"{where}: dfe_la_code must be DfE's 3-digit LA code, not {merged['dfe_la_code']!r}")
         if not re.fullmatch(r"E\d{8}", str(merged["ons_la_code"])):
             problems.append(f"{where}: ons_la_code must be the ONS code (E + 8 digits), not {merged['ons_la_code']!r}")
+        published = path.parent / str(merged["published_figures"]) if merged.get("published_figures") else None
+        if published is not None and not published.exists():
+            problems.append(f"{where}: published_figures {merged['published_figures']!r} is not a file "
+                            f"(it is read from {path.parent}); name the partnership's published_figures.yaml or leave it out")
         partnerships.append(Partnership(
             slug=slug, name=str(merged["name"]), short_name=str(merged.get("short_name") or merged["name"]),
             local_authority=str(merged["local_authority"]), dfe_la_code=str(merged["dfe_la_code"]),
@@ -133,6 +142,8 @@ def load_hub(path: Path | str | None = None) -> Hub:
             pseudonym_key_env=str(merged["pseudonym_key_env"]), statistical_neighbour_model=model,
             statistical_neighbour_statistic=statistic, returns_due_days=int(merged.get("returns_due_days", 30)),
             expected_returns=tuple(dict(r) for r in merged.get("expected_returns") or ()),
+            childrens_services=str(merged.get("childrens_services") or ""),
+            published_figures=published,
         ))
     for attr, what in (("slug", "slug"), ("dfe_la_code", "dfe_la_code"), ("pseudonym_key_env", "pseudonym_key_env")):
         seen: dict[str, str] = {}

@@ -17,14 +17,21 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.defs.partitions import last_five_quarters, last_four_quarters, quarter_partitions
-from pipeline.lib import benchmarks, comparison, indicators
+from pipeline.defs.partitions import (
+    last_five_quarters,
+    last_four_quarters,
+    quarter_partitions,
+    year_partitions,
+    year_to_quarters,
+)
+from pipeline.lib import comparison, indicators
 from pipeline.lib.paths import REFERENCE_DIR
-from pipeline.lib.periods import Quarter, quarter_from_path
+from pipeline.lib.periods import FinancialYear, Quarter, quarter_from_path
 from pipeline.lib.render import dashboard
+from pipeline.lib.report import build as report_build
 from pipeline.lib.returns.intake import intake_quarter
 from pipeline.regional import dashboard as hub_dashboard
-from pipeline.regional import store
+from pipeline.regional import report, store
 from pipeline.regional.config import Hub, HubConfigError, Partnership, load_hub
 
 DATA_DIR_ENV = "SAFEGUARDING_REGIONAL_DATA_DIR"
@@ -34,6 +41,7 @@ HUB = load_hub()
 partnership_partitions = dg.StaticPartitionsDefinition(HUB.slugs)
 partnership_quarters = dg.MultiPartitionsDefinition({"partnership": partnership_partitions,
                                                      "quarter": quarter_partitions})
+partnership_years = dg.MultiPartitionsDefinition({"partnership": partnership_partitions, "year": year_partitions})
 
 
 def _same_partnership(quarters: dg.PartitionMapping) -> dg.MultiPartitionMapping:
@@ -44,11 +52,18 @@ def _same_partnership(quarters: dg.PartitionMapping) -> dg.MultiPartitionMapping
         return _multi_mapping(quarters)
 
 
-def _multi_mapping(quarters: dg.PartitionMapping) -> dg.MultiPartitionMapping:
+def _multi_mapping(quarters: dg.PartitionMapping, downstream: str = "quarter") -> dg.MultiPartitionMapping:
     return dg.MultiPartitionMapping({
         "partnership": dg.DimensionPartitionMapping("partnership", dg.IdentityPartitionMapping()),
-        "quarter": dg.DimensionPartitionMapping("quarter", quarters),
+        "quarter": dg.DimensionPartitionMapping(downstream, quarters),
     })
+
+
+def _same_partnership_year() -> dg.MultiPartitionMapping:
+    """A partnership's year reads the same partnership's four quarters (beta, as above)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return _multi_mapping(year_to_quarters, downstream="year")
 
 
 def _every_partnership() -> dg.MultiToSingleDimensionPartitionMapping:
@@ -134,8 +149,7 @@ def regional_ind_values(context: dg.AssetExecutionContext, regional: RegionalWor
     config = partnership.config()
     with where.writing() as con:
         build = store.sync_reference(con, regional.root)
-
-        benchmarks.build_comparators(con, config)
+        store.ensure_comparators(con, config, build)
         # cdop_area: codes.yaml names Sandwell the partnership's CDOP area; here each member is its own
         values = indicators.compute_quarter(con, quarter, partnership.ons_la_code, cdop_area=partnership.local_authority)
         indicators.store_quarter(con, quarter, values)
@@ -191,6 +205,33 @@ def regional_dashboard(context: dg.AssetExecutionContext, regional: RegionalWork
     return dg.MaterializeResult(metadata={"quarter": quarter.label, "path": dg.MetadataValue.path(str(path))})
 
 
+class RegionalReportConfig(dg.Config):
+    """As the single partnership's annual_report: `internal` for the QPPA's unsuppressed version, `allow_partial`
+    to write a year some quarter's returns are missing from."""
+
+    internal: bool = False
+    allow_partial: bool = False
+
+
+@dg.asset(partitions_def=partnership_years, group_name="regional", kinds={"markdown", "docx", "xlsx"},
+          deps=[dg.AssetDep(regional_comparison, partition_mapping=_same_partnership_year())])
+def regional_annual_report(context: dg.AssetExecutionContext, regional: RegionalWorkspace,
+                           config: RegionalReportConfig) -> dg.MaterializeResult:
+    """The partnership's annual report for the year, exactly as the single-partnership project writes it, with the
+    partnership's own name, local authority, CDOP area and published figures (pipeline.regional.report), at
+    partnerships/<slug>/output/report/<2022-23>/."""
+    keys = context.partition_key.keys_by_dimension
+    partnership, year = HUB.get(keys["partnership"]), FinancialYear.from_partition_key(keys["year"])
+    try:
+        result = report.write_report(regional.root, partnership, year, public=not config.internal,
+                                     allow_partial=config.allow_partial)
+    except (report_build.PartialYear, report_build.NoYearFigures) as err:
+        raise dg.Failure(description=f"{partnership.name}: {err}") from err
+    return dg.MaterializeResult(metadata={
+        "partnership": partnership.name, "year": year.label, "path": dg.MetadataValue.path(str(result.out_dir)),
+        "quarters missing": ", ".join(result.missing_quarters) or "none", "files": len(result.files)})
+
+
 # The sensor's job: the figures. Dashboards are drawn by their own job (a page costs more than the figures, and
 # is wanted once the quarter's returns are in, not at every refiled return).
 regional_quarter_job = dg.define_asset_job(
@@ -206,6 +247,10 @@ regional_dashboard_job = dg.define_asset_job(
 regional_hub_dashboard_job = dg.define_asset_job(
     "regional_hub_dashboard_job", selection=dg.AssetSelection.assets(regional_dashboard),
     description="The hub's dashboard for the quarter: members compared, and the hub's child deaths.")
+
+regional_report_job = dg.define_asset_job(
+    "regional_report_job", selection=dg.AssetSelection.assets(regional_annual_report),
+    description="One partnership's annual report for the year.")
 
 regional_reference_job = dg.define_asset_job(
     "regional_reference_job", selection=dg.AssetSelection.assets(regional_reference),
@@ -278,8 +323,9 @@ def rerun_order(changed: list[str], digests: dict[str, str]) -> list[tuple[str, 
 def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[regional_reference, regional_returns, regional_ind_values, regional_comparison,
-                regional_partnership_dashboard, regional_dashboard],
-        jobs=[regional_quarter_job, regional_dashboard_job, regional_hub_dashboard_job, regional_reference_job],
+                regional_partnership_dashboard, regional_dashboard, regional_annual_report],
+        jobs=[regional_quarter_job, regional_dashboard_job, regional_hub_dashboard_job, regional_report_job,
+              regional_reference_job],
         sensors=[regional_returns_sensor],
         # In-process within a run (a step is ~0.1-1 s); runs themselves are separate processes, two at a time.
         executor=dg.in_process_executor,

@@ -2,6 +2,7 @@
 partnership-quarter's figures in time order.
 
     SAFEGUARDING_REGIONAL_DATA_DIR=data/hub python -m pipeline.regional.run 2022-23 [--partnership dudley ...]
+        [--dashboards] [--report]
 
 Each partnership's key must be in its variable (config/partnerships.yaml `pseudonym_key_env`).
 """
@@ -17,6 +18,7 @@ import dagster as dg
 
 from pipeline.lib.periods import FinancialYear
 from pipeline.regional import definitions as regional
+from pipeline.regional import report
 
 FIGURES = [regional.regional_returns, regional.regional_ind_values, regional.regional_comparison]
 
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("years", nargs="+", help="financial years, e.g. 2022-23")
     parser.add_argument("--partnership", action="append", help="a slug from the hub file (default: every one)")
     parser.add_argument("--dashboards", action="store_true", help="draw each partnership's dashboards too")
+    parser.add_argument("--report", action="store_true",
+                        help="then write each partnership's annual report for the years (public, whole years only)")
     args = parser.parse_args(argv)
     data_dir = os.environ.get(regional.DATA_DIR_ENV)
     if not data_dir:
@@ -50,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         regional.HUB.get(slug)
     keys = [q.partition_key for y in args.years for q in FinancialYear.from_label(y).quarters]
     run(Path(data_dir), slugs, keys, dashboards=args.dashboards)
+    if args.report:
+        for slug in slugs:
+            for year in args.years:
+                written = report.write_report(Path(data_dir), regional.HUB.get(slug), FinancialYear.from_label(year))
+                print(f"{slug} {year}: {written.out_dir}")
     return 0
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -23,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.lib import benchmarks, warehouse
+from pipeline.lib.warehouse import sql_text
 from pipeline.regional.config import Partnership
 
 REFERENCE_DB = "reference.duckdb"
@@ -103,3 +106,22 @@ def sync_reference(con: duckdb.DuckDBPyConnection, data_dir: Path) -> str:
     finally:
         con.execute("detach ref")
     return build_id
+
+
+def ensure_comparators(con: duckdb.DuckDBPyConnection, config: dict, build_id: str) -> bool:
+    """bm_comparators rebuilt only when what it is made from changed: the reference build, the partnership's
+    comparator settings or the SQL (a fingerprint of the three is kept beside it). True if it was rebuilt.
+    A partnership's every quarter rebuilt it before (~0.3 s each, 612 times for England's year)."""
+    fingerprint = hashlib.sha256(json.dumps(
+        [build_id, benchmarks.comparator_params(config), sql_text("bm/bm_comparators")],
+        sort_keys=True, default=str).encode()).hexdigest()
+    con.execute("create table if not exists regional_comparators_built (fingerprint varchar)")
+    built = con.execute("select fingerprint from regional_comparators_built").fetchall()
+    if built == [(fingerprint,)] and warehouse.table_exists(con, "bm_comparators"):
+        return False
+    con.execute("begin transaction")
+    benchmarks.build_comparators(con, config)
+    con.execute("delete from regional_comparators_built")
+    con.execute("insert into regional_comparators_built values (?)", [fingerprint])
+    con.execute("commit")
+    return True

@@ -86,3 +86,25 @@ def test_reference_copied_once_per_build_and_refused_when_absent(tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         assert store.sync_reference(con, tmp_path) == "b2"
         assert con.execute("select * from ref_population").fetchall() == [(1,)]
+
+
+def test_comparators_rebuilt_only_when_their_inputs_change(tmp_path, hub):
+    """bm_comparators is the partnership's own, and rebuilt when the reference, its settings or the SQL change."""
+    from pipeline.lib.paths import REFERENCE_DIR
+
+    sandwell, dudley = hub.get("sandwell").config(), hub.get("dudley").config()
+    build = store.build_reference(tmp_path, REFERENCE_DIR, sandwell)["build_id"]
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert store.sync_reference(con, tmp_path) == build
+        assert store.ensure_comparators(con, sandwell, build) is True
+        # the indicator, year, LA and the LA's own value (the averages may differ in the last bit between builds)
+        rows = "select * from bm_comparators order by all"
+        built = [r[:8] for r in con.execute(rows).fetchall()]
+        assert built
+        con.execute("delete from bm_comparators where indicator_code = (select min(indicator_code) from bm_comparators)")
+        assert store.ensure_comparators(con, sandwell, build) is False     # same inputs: kept as it is
+        assert len(con.execute("select * from bm_comparators").fetchall()) < len(built)
+        assert store.ensure_comparators(con, dudley, build) is True       # another LA's comparators
+        assert [r[:8] for r in con.execute(rows).fetchall()] != built
+        assert store.ensure_comparators(con, sandwell, "another build") is True
+        assert [r[:8] for r in con.execute(rows).fetchall()] == built

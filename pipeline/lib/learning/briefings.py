@@ -35,6 +35,7 @@ from pipeline.lib.learning.registers import Registers
 from pipeline.lib.learning.report import overrides_dir
 from pipeline.lib.periods import FinancialYear
 from pipeline.lib.render.env import make_environment
+from pipeline.lib.report.figures import partnership_name
 from pipeline.lib.text import xml_text
 
 _MARKER = re.compile(r"^\s*(?:#+|[-*+]|\d+[.)])\s+")
@@ -257,7 +258,8 @@ def parse(markdown: str) -> tuple[str, list[dict]]:
 
 def to_html(b: Briefing, title: str, sections: list[dict], overrides: Path | None) -> str:
     env = make_environment(overrides_dir(overrides), kind="html")
-    return env.get_template("briefings/page.html.j2").render(b=b, title=title, sections=sections)
+    return env.get_template("briefings/page.html.j2").render(b=b, title=title, sections=sections,
+                                                            partnership_name=partnership_name())
 
 
 def write_docx(path: Path, b: Briefing, title: str, sections: list[dict]) -> Path:

@@ -27,6 +27,7 @@ from pipeline.lib.learning.registers import Registers
 from pipeline.lib.periods import FinancialYear
 from pipeline.lib.report import words
 from pipeline.lib.returns.spec import load_specs
+from pipeline.lib.settings import partnership_settings
 
 REVIEWING = ("lcspr", "national_review", "spotlight", "learning_review")   # decisions that start a review
 
@@ -360,7 +361,8 @@ class ChildDeathFacts(Section):
     def __init__(self, facts: LearningFacts):
         super().__init__(facts)
         reg = facts.registers
-        self.area = reg.partnership_area
+        # a hub member is its own CDOP area (as its ind_values were counted); one partnership: codes.yaml's
+        self.area = partnership_settings().get("cdop_area") or reg.partnership_area
         cdop = load_specs()["child_deaths"].default_agency
         self.cdop_area = cdop.removesuffix(" CDOP") if cdop.endswith(" CDOP") else cdop
         self.available = facts.values.total("child_deaths_by_area") is not None

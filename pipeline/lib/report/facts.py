@@ -21,6 +21,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import ClassVar
 
 import duckdb
@@ -33,7 +34,7 @@ from pipeline.lib.periods import FinancialYear, Quarter
 from pipeline.lib.render.data import require
 from pipeline.lib.render.env import fmt_long_date
 from pipeline.lib.report import words
-from pipeline.lib.settings import read_yaml
+from pipeline.lib.settings import partnership_settings, read_yaml
 
 TOTAL = "total"
 COMPLETE, PARTIAL, NOT_RECEIVED = "complete", "partial", "not_received"
@@ -87,10 +88,14 @@ class PublishedFigure:
 
 
 def published_figures(path=None) -> dict[tuple[str, str], PublishedFigure]:
-    """(code, year) -> the figure previously published (config/published_figures.yaml; absent file: none)."""
-    path = path or PUBLISHED_FIGURES
-    if not path.exists():
+    """(code, year) -> the figure previously published (config/published_figures.yaml, or the file a hub member
+    names as `published_figures`; absent file, or a member that names none: none)."""
+    if path is None:
+        # a hub member's block always has the key (None: another partnership's published figures never apply)
+        path = partnership_settings().get("published_figures", PUBLISHED_FIGURES)
+    if not path or not Path(path).exists():
         return {}
+    path = Path(path)
     raw = read_yaml(path) or {}
     out = {}
     for i, entry in enumerate(raw.get("figures") or [], 1):

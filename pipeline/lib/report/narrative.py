@@ -30,6 +30,7 @@ from pipeline.lib.periods import FinancialYear
 from pipeline.lib.render.env import DEFAULT_OVERRIDES, make_environment
 from pipeline.lib.report import words
 from pipeline.lib.report.facts import Facts, YearData
+from pipeline.lib.settings import partnership_settings
 
 # (template stem, heading) in the report's order.
 SECTIONS: list[tuple[str, str]] = [
@@ -91,9 +92,18 @@ def training_impact(facts: Facts) -> dict:
                        "rated": f"{rated[course]:.1f}%" if course in rated else ""}}
 
 
+def partnership() -> dict:
+    """Whom the prose names: the partnership's local authority, short name and children's services (the name the
+    report gives them: Sandwell's are the Trust, 'SCT'; a hub member without one says children's social care)."""
+    settings = partnership_settings()
+    return {"local_authority": settings.get("local_authority") or "the local authority",
+            "short_name": settings.get("short_name") or settings.get("name") or "the partnership",
+            "childrens_services": settings.get("childrens_services") or "children's social care"}
+
+
 def context(facts: Facts, year: FinancialYear, public: bool = True, learning=None) -> dict:
     return {"year": year, "ind": facts, "public": public, "training": training_impact(facts),
-            "learning": learning,
+            "learning": learning, "partnership": partnership(),
             "net": lambda a, b: words.net_phrase(
         a.raw_numerator if a.raw_numerator is not None else a.raw_value,
         b.raw_numerator if b.raw_numerator is not None else b.raw_value) if a.available and b.available else ""}
