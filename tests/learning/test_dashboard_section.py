@@ -79,8 +79,8 @@ def make_renderable(path) -> None:
         con.register("n", synthetic.neighbour_rows(synthetic.comparator_rows(values)))
         con.execute("create table bm_neighbour_values as select * from n")
         con.register("m", synthetic.mart_rows(values))
-        con.execute("create table mart_comparison as select * from m")
-        con.execute("create table mart_reconciliation (quarter_key varchar, status varchar, check_title varchar)")
+        con.execute("create or replace table mart_comparison as select * from m")
+        con.execute("create or replace table mart_reconciliation (quarter_key varchar, status varchar, check_title varchar)")
 
 
 @pytest.fixture(scope="module")
