@@ -59,4 +59,10 @@ def render_sections(con: duckdb.DuckDBPyConnection, year: FinancialYear, public:
     env = make_environment(overrides_dir(overrides), kind="text")
     env.autoescape = False   # Markdown: escaped when it becomes HTML, text-only in Word
     context = {"year": year, "public": public, "learning": facts or LearningFacts(con, year, public)}
-    return {stem: _tidy(env.get_template(f"narrative/{stem}.md.j2").render(**context)) for stem, _ in SECTIONS}
+    return {stem: _tidy(env.get_template(f"narrative/{stem}.md.j2").render(partnership=_partnership(), **context)) for stem, _ in SECTIONS}
+
+
+def _partnership() -> dict:
+    """Whom the prose names (the narrative module imports this one, so it is imported here, when called)."""
+    from pipeline.lib.report.narrative import partnership
+    return partnership()
