@@ -108,16 +108,20 @@ def sync_reference(con: duckdb.DuckDBPyConnection, data_dir: Path) -> str:
     return build_id
 
 
+COMPARATOR_TABLES = ("bm_comparators", "bm_neighbour_values")   # each built from its sql/bm/<table>.sql
+
+
 def ensure_comparators(con: duckdb.DuckDBPyConnection, config: dict, build_id: str) -> bool:
-    """bm_comparators rebuilt only when what it is made from changed: the reference build, the partnership's
-    comparator settings or the SQL (a fingerprint of the three is kept beside it). True if it was rebuilt.
-    A partnership's every quarter rebuilt it before (~0.3 s each, 612 times for England's year)."""
+    """bm_comparators and bm_neighbour_values (benchmarks.build_comparators writes both) rebuilt only when what
+    they are made from changed: the reference build, the partnership's comparator settings or their SQL (a
+    fingerprint of these is kept beside them), or when either table is missing. True if they were rebuilt.
+    A partnership's every quarter rebuilt them before (~0.3 s each, 612 times for England's year)."""
     fingerprint = hashlib.sha256(json.dumps(
-        [build_id, benchmarks.comparator_params(config), sql_text("bm/bm_comparators")],
+        [build_id, benchmarks.comparator_params(config), *(sql_text(f"bm/{t}") for t in COMPARATOR_TABLES)],
         sort_keys=True, default=str).encode()).hexdigest()
     con.execute("create table if not exists regional_comparators_built (fingerprint varchar)")
     built = con.execute("select fingerprint from regional_comparators_built").fetchall()
-    if built == [(fingerprint,)] and warehouse.table_exists(con, "bm_comparators"):
+    if built == [(fingerprint,)] and all(warehouse.table_exists(con, t) for t in COMPARATOR_TABLES):
         return False
     con.execute("begin transaction")
     benchmarks.build_comparators(con, config)

@@ -108,3 +108,8 @@ def test_comparators_rebuilt_only_when_their_inputs_change(tmp_path, hub):
         assert [r[:8] for r in con.execute(rows).fetchall()] != built
         assert store.ensure_comparators(con, sandwell, "another build") is True
         assert [r[:8] for r in con.execute(rows).fetchall()] == built
+        # a warehouse from before the neighbours' table (same fingerprint inputs otherwise) gets it built
+        assert con.execute("select count(*) from bm_neighbour_values").fetchone()[0] > 0
+        con.execute("drop table bm_neighbour_values")
+        assert store.ensure_comparators(con, sandwell, "another build") is True
+        assert con.execute("select count(*) from bm_neighbour_values").fetchone()[0] > 0

@@ -15,29 +15,17 @@ import os
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
 
 from pipeline.lib.periods import Quarter
 from pipeline.lib.returns.intake import intake_quarter
 from pipeline.lib.returns.spec import load_specs
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, write_workbook
 from tests.returns.annex_a_rows import columns, row
 
 FIXTURE = Path(__file__).parent / "fixtures" / "intake_equivalence.json"
 Q3 = Quarter(2022, 3)
 D = dt.datetime
-
-
-def _save(path: Path, sheets: dict[str, list[list[object]]]) -> None:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
 
 
 def _contacts() -> list[list[object]]:
@@ -138,11 +126,11 @@ def _child_deaths(spec) -> list[list[object]]:
 def build_quarter(raw: Path) -> None:
     specs = load_specs()
     folder = raw / Q3.folder
-    _save(folder / "annex_a.xlsx", {"Notes": [["Read me first"]], "List 1": _contacts(), "List 6": _cin(),
+    write_workbook(folder / "annex_a.xlsx", {"Notes": [["Read me first"]], "List 1": _contacts(), "List 6": _cin(),
                                     "List 7 - Child Protection": _child_protection(), "List 12": [["x"], ["y"]],
                                     "Empty": []})
-    _save(folder / "Learning" / "reviews.xlsx", {"Reviews register": _reviews(specs["reviews"])})
-    _save(folder / "CDOP" / "child_deaths.xlsx", {"Child deaths": _child_deaths(specs["child_deaths"])})
+    write_workbook(folder / "Learning" / "reviews.xlsx", {"Reviews register": _reviews(specs["reviews"])})
+    write_workbook(folder / "CDOP" / "child_deaths.xlsx", {"Child deaths": _child_deaths(specs["child_deaths"])})
 
 
 _LOG_QUERIES = {
