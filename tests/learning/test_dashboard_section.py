@@ -329,3 +329,16 @@ def test_an_earlier_quarter_reads_the_registers_as_filed_then(page_db):
     assert found["reviews-in-progress"][-1] == ["All in progress", f"{int(n)}"] == ["All in progress", f"{len(open_then)}"]
     assert open_then <= {r[0] for r in found["review-timescales"][1:]}
     assert found["overdue-by-agency"][-1][1] == "0"      # no action was overdue at 30 September 2022
+
+
+def test_a_register_with_no_action_closed_yet_still_shows_its_overdue_actions(db):
+    """A date column with no date in it at all (no action closed by then, as in a partnership's first quarters)
+    reads as empty dates, not as a column no date can be compared with (the demo's dashboard failed on it)."""
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"update {raw_table('actions', 'actions')} set date_closed = null")
+        indicators.store_quarter(con, Q4, indicators.compute_quarter(con, Q4, ONS_CODE))
+        expected = overdue_from_register(con)
+    assert expected
+    part = section(render(db)).split('data-part="actions"')[1].split('data-part="reviews"')[0]
+    for _agency, reference, _due, _days in expected:
+        assert str(reference) in part

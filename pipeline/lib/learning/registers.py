@@ -46,7 +46,11 @@ def as_last_filed(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
 def _dates(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     for c in _sheet(table).columns:
         if c.type in ("date", "quarter") and c.name in frame:
-            frame[c.name] = pd.to_datetime(frame[c.name]).dt.date.where(frame[c.name].notna(), None)
+            # always dates or None, an object column: a column with no date at all (no action closed yet) would
+            # otherwise stay datetime64 with NaT, which no date can be compared with
+            stamps = pd.to_datetime(frame[c.name])
+            frame[c.name] = pd.Series([None if pd.isna(t) else t.date() for t in stamps], index=frame.index,
+                                      dtype=object)
     return frame
 
 
