@@ -525,12 +525,20 @@ def as_of(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> Iterator[None]:
 
     A quarter's snapshot (plans open at its end, their category, the latest review) is read from its own
     return, not from a later one's look-back, so a quarter's figures are the same whenever they are computed.
-
-    Each stg_ view is computed once for the quarter, into a temporary table of the same name (DuckDB reads the
-    temp schema first): the indicators' SQL reads each view over three or four windows, and recomputing the
-    views' version ranking every time was half the quarter's SQL time (measured 5.5 s -> 2.8 s, one quarter).
     """
     con.execute("set variable as_of_period = ?", [quarter.partition_key])
+    try:
+        yield
+    finally:
+        con.execute("reset variable as_of_period")
+
+
+@contextlib.contextmanager
+def stg_views_computed_once(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Within: each stg_ view read from a temporary table of the same name, computed once (DuckDB reads the temp
+    schema first), dropped after. The indicators' SQL reads each view over three or four windows, and recomputing
+    the views' version ranking every time was half the quarter's SQL time (measured 5.5 s -> 2.8 s, one quarter);
+    a reader of a few views once (the dashboard's registers) is better without it."""
     views = [row[0] for row in con.execute(
         "select view_name from duckdb_views() where not internal and schema_name = 'main' "
         "and database_name = current_database() and view_name like 'stg\\_%' escape '\\'").fetchall()]
@@ -541,7 +549,6 @@ def as_of(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> Iterator[None]:
     finally:
         for view in views:
             con.execute(f'drop table if exists temp.main."{view}"')
-        con.execute("reset variable as_of_period")
 
 
 def compute_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, ons_code: str,
@@ -564,7 +571,7 @@ def compute_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, ons_code: 
     received, partner_quarters = received_lists(con), partner_measure_quarters(con)
     covers = {(i.code, w[0]): coverage(i, w[2], w[3], received, partner_quarters)
               for i in catalogue for w in windows(quarter)}
-    with as_of(con, quarter):
+    with as_of(con, quarter), stg_views_computed_once(con):
         values = pd.concat(_compute_windows(con, quarter, catalogue, covers, limit), ignore_index=True)
     values["unit"] = values["indicator_code"].map(lambda c: by_code[c].unit)
     values["numerator"] = pd.to_numeric(values["numerator"], errors="coerce").astype("float64")

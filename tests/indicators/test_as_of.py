@@ -54,7 +54,7 @@ def test_the_as_of_view_is_reset_after_a_quarter_even_when_it_fails(con):
 def test_the_quarters_views_are_computed_once_into_temporary_tables_and_dropped_after(con):
     given(con, "stg_child_protection", [plan("a", D(2022, 6, 1))], period_key="2022-23-Q3")
     temporary = "select table_name from duckdb_tables() where temporary and table_name like 'stg%'"
-    with indicators.as_of(con, Q3):
+    with indicators.as_of(con, Q3), indicators.stg_views_computed_once(con):
         snapshot = {r[0] for r in con.execute(temporary).fetchall()}
         assert "stg_child_protection" in snapshot
         assert con.execute("select count(*) from stg_child_protection").fetchone()[0] == 1
