@@ -32,7 +32,7 @@ from pipeline.lib.indicators import as_of, load_catalogue
 from pipeline.lib.learning.registers import Registers
 from pipeline.lib.periods import Quarter
 from pipeline.lib.render.data import ValueIndex
-from pipeline.lib.render.figures import PALETTE, breakdown_bars
+from pipeline.lib.render.figures import LEGEND_ABOVE, PALETTE, breakdown_bars
 from pipeline.lib.render.model import NOT_RECEIVED, Chart, coverage_text
 from pipeline.lib.text import plotly_text
 from pipeline.lib.working_days import add_working_days, working_days_between
@@ -227,7 +227,7 @@ def overdue_chart(detail: pd.DataFrame, agencies: list[str]) -> Chart:
     most = max(sum(counts[b][i] for b in OVERDUE_BANDS) for i in range(len(agencies)))
     figure = {"data": data, "layout": {"barmode": "stack", "height": max(200, 90 + 28 * len(agencies)),
                                        "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
-                                       "legend": {"orientation": "h", "y": -0.25, "x": 0},
+                                       "legend": LEGEND_ABOVE,
                                        "xaxis": {"title": {"text": "Actions overdue"}, "rangemode": "tozero",
                                                  "dtick": 1 if most <= 10 else None, "gridcolor": "#e5e5e5"},
                                        "yaxis": {"type": "category", "autorange": "reversed"}}}
@@ -441,14 +441,18 @@ def deaths_part(v: _Values, reg: Registers) -> Part:
         part.summary += f" and {_n(referred['numerator'])} {'was' if referred['numerator'] == 1 else 'were'} referred for a review"
     part.summary += "."
     if columns:
-        data = [{"type": "bar", "name": y, "x": [plotly_text(a) for a in areas],
-                 "y": [table.get(a, {}).get(y) for a in areas], "marker": {"color": PALETTE[i % len(PALETTE)]},
-                 "hovertemplate": f"%{{x}} {y}: %{{y:,.0f}}<extra></extra>"} for i, y in enumerate(columns)]
-        figure = {"data": data, "layout": {"barmode": "group", "height": 320, "showlegend": True,
-                                           "margin": {"l": 60, "r": 20, "t": 10, "b": 60},
-                                           "legend": {"orientation": "h", "y": -0.2, "x": 0},
-                                           "yaxis": {"title": {"text": "Deaths notified"}, "rangemode": "tozero"},
-                                           "xaxis": {"type": "category"}}}
+        # horizontal, as the house's other breakdowns: area names down the side never run into each other on
+        # a phone, as they did along the bottom
+        data = [{"type": "bar", "orientation": "h", "name": y, "y": [plotly_text(a) for a in areas],
+                 "x": [table.get(a, {}).get(y) for a in areas], "marker": {"color": PALETTE[i % len(PALETTE)]},
+                 "hovertemplate": f"%{{y}} {y}: %{{x:,.0f}}<extra></extra>"} for i, y in enumerate(columns)]
+        figure = {"data": data, "layout": {"barmode": "group", "showlegend": True,
+                                           "height": max(240, 80 + 16 * len(areas) * len(columns)),
+                                           "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
+                                           "legend": LEGEND_ABOVE,
+                                           "xaxis": {"title": {"text": "Deaths notified"}, "rangemode": "tozero",
+                                                     "gridcolor": "#e5e5e5"},
+                                           "yaxis": {"type": "category", "autorange": "reversed"}}}
         trend = "; ".join(f"{a}: {', '.join(_n(table.get(a, {}).get(y)) for y in columns)}" for a in areas)
         part.chart = Chart("learning-deaths-chart", figure, f"Deaths notified each year, {columns[0]} to {columns[-1]}: "
                            f"{trend}.", ["Area", *columns],
