@@ -101,7 +101,14 @@ def test_keyboard_reaches_every_section(rendered, page):
             break
     assert reached == hrefs
     for href in hrefs:                              # Enter on a contents link moves focus to that section
-        page.locator(f'nav.contents a[href="{href}"]').focus()
+        link = page.locator(f'nav.contents a[href="{href}"]')
+        # the link has focus before Enter: on a loaded machine the last jump's scroll may still be settling
+        for _ in range(100):
+            link.focus()
+            if page.evaluate("document.activeElement.getAttribute('href')") == href:
+                break
+            page.wait_for_timeout(50)
+        assert page.evaluate("document.activeElement.getAttribute('href')") == href, f"{href}'s link took no focus"
         page.keyboard.press("Enter")
         # polled from Python: wait_for_function compiles its predicate with eval, which the page's CSP refuses
         for _ in range(100):          # up to 5 s: a loaded CI machine is slow to move focus
