@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)
 # The dataset and key for `make run` / `make dev` (tests point it elsewhere).
 ENV_FILE ?= .env
 
-.PHONY: demo test dev run report templates install browser demo-browser bench bench-national bench-storage postgres clean
+.PHONY: demo test dev run report templates install browser demo-browser bench bench-national bench-storage postgres libreoffice clean
 
 $(UV):
 	python3 -m venv .tools
@@ -30,7 +30,7 @@ demo: install demo-browser
 ## Install everything the tests need (incl. Debian's Chromium for browser and image tests) and run them.
 # Two workers, a test module per worker at a time (module fixtures built once); the demo run is built once in the
 # background and shared (tests/demo_run.py).
-test: install browser postgres node_modules/.installed
+test: install browser postgres libreoffice node_modules/.installed
 	$(PY) -m pytest -n 2 --dist loadscope
 
 # axe-core (the accessibility audit the browser tests run) comes from the npm registry, pinned in package-lock.json.
@@ -55,6 +55,13 @@ browser:
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(call apt_install,postgresql) || { \
 	  echo "Please install Debian's postgresql (apt-get install postgresql): the regional deployment test needs it." >&2; exit 1; }
+
+# Debian's LibreOffice (Writer, headless) measures the Word draft's pages (tests/report/test_demo_report.py converts it
+# to PDF). Where it cannot be had, say so with NO_LIBREOFFICE=1: only then does that test skip instead of failing.
+export NO_LIBREOFFICE
+libreoffice:
+	@[ -n "$(NO_LIBREOFFICE)" ] || command -v soffice >/dev/null 2>&1 || $(call apt_install,libreoffice-writer-nogui) || { \
+	  echo "Please install Debian's libreoffice-writer-nogui (the Word draft's page-count test needs it), or run with NO_LIBREOFFICE=1 to skip that test." >&2; exit 1; }
 
 # The demo draws the report's images with Chromium where it can have it, and writes everything else without it.
 demo-browser:
