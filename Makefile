@@ -56,12 +56,13 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(call apt_install,postgresql) || { \
 	  echo "Please install Debian's postgresql (apt-get install postgresql): the regional deployment test needs it." >&2; exit 1; }
 
-# Debian's LibreOffice (Writer, headless) measures the Word draft's pages (tests/report/test_demo_report.py converts it
-# to PDF). Where it cannot be had, say so with NO_LIBREOFFICE=1: only then does that test skip instead of failing.
+# Debian's LibreOffice (Writer, headless) lays out the Word draft as PDF: tests/report/test_demo_report.py counts its
+# pages, tests/report/test_word_tables.py reads a table back with poppler's pdftotext. Where they cannot be had, say so
+# with NO_LIBREOFFICE=1: only then do those tests skip instead of failing.
 export NO_LIBREOFFICE
 libreoffice:
-	@[ -n "$(NO_LIBREOFFICE)" ] || command -v soffice >/dev/null 2>&1 || $(call apt_install,libreoffice-writer-nogui) || { \
-	  echo "Please install Debian's libreoffice-writer-nogui (the Word draft's page-count test needs it), or run with NO_LIBREOFFICE=1 to skip that test." >&2; exit 1; }
+	@[ -n "$(NO_LIBREOFFICE)" ] || { command -v soffice && command -v pdftotext; } >/dev/null 2>&1 || $(call apt_install,libreoffice-writer-nogui poppler-utils) || { \
+	  echo "Please install Debian's libreoffice-writer-nogui and poppler-utils (the Word draft's layout tests need them), or run with NO_LIBREOFFICE=1 to skip that test." >&2; exit 1; }
 
 # The demo draws the report's images with Chromium where it can have it, and writes everything else without it.
 demo-browser:

@@ -130,18 +130,43 @@ def _add_chart(doc, f: ReportFigure, png: bytes | None, images_reason: str | Non
     doc_pr.set("title", xml_text(f.title))
 
 
+# 9 pt Arial: the widest common letters take about 2 mm; a column is never narrower than its longest word, so no
+# word is split across lines (LibreOffice's autofit broke "recommendation" into "recommenda/tion").
+CHAR_MM = 2.0
+CELL_PAD_MM = 2.5
+
+
+def column_widths(rows: list[list[str]], total_mm: float) -> list[float]:
+    """Column widths in mm that add up to total_mm: each at least its longest word, the rest shared by how much
+    text the column holds (so a column of long phrases gets the room, a column of numbers stays narrow)."""
+    cols = list(zip(*rows))
+    floor = [max(len(w) for cell in col for w in (str(cell).split() or [""])) * CHAR_MM + CELL_PAD_MM for col in cols]
+    if sum(floor) >= total_mm:           # cannot fit every word whole: scale down evenly rather than overflow the page
+        return [w * total_mm / sum(floor) for w in floor]
+    text = [sum(len(str(cell)) for cell in col) for col in cols]
+    spare = total_mm - sum(floor)
+    return [w + spare * t / (sum(text) or 1) for w, t in zip(floor, text)]
+
+
 def _add_table(doc, f: ReportFigure) -> None:
     _caption(doc, f.title)
     table = doc.add_table(rows=1, cols=len(f.data.columns))
     table.style = "Light Grid Accent 1"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     for cell, col in zip(table.rows[0].cells, f.data.columns):
         cell.text = xml_text(col)
     for values in f.data.itertuples(index=False):
         for cell, value in zip(table.add_row().cells, values):
             cell.text = xml_text(value)
+    section = doc.sections[-1]
+    total_mm = (section.page_width - section.left_margin - section.right_margin) / Mm(1)
+    widths = column_widths([[c.text for c in row.cells] for row in table.rows], total_mm)
+    for col, width in zip(table.columns, widths):
+        col.width = Mm(width)
     for i, row in enumerate(table.rows):
-        for cell in row.cells:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Mm(width)   # Word and LibreOffice read the cell's width, not the column's
             for p in cell.paragraphs:
                 p.paragraph_format.space_after = Pt(0)
                 p.paragraph_format.keep_with_next = i < len(table.rows) - 1 and len(table.rows) <= 16
