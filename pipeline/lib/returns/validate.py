@@ -44,7 +44,10 @@ def _issue(rows, column, value, rule, detail="") -> list[dict]:
 
 
 def _blank(value) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+    # text first: pd.isna on a scalar costs ~20 us, and issues are made by the thousand
+    if isinstance(value, str):
+        return False
+    return value is None or bool(pd.isna(value))
 
 
 def match_headings(headings: list[str], spec: SheetSpec) -> tuple[dict[str, int], list[dict]]:
