@@ -375,7 +375,11 @@ def write_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, outcomes: li
     try:
         tables = ["raw_files", *store.LOG_TABLES.keys() - {"raw_files"},
                   *(s.raw_table for spec in specs.values() for s in spec.sheets)]
-        for table in tables:
+        # Rows reach these tables only here, in one transaction with their file's raw_files row: a file with no
+        # raw_files row for the quarter has no rows to replace, and the 26 deletes (~60 ms even when empty) are skipped.
+        seen = con.execute("select count(*) from raw_files where period_key = ? and file_id in (select unnest(?))",
+                           [key, present_ids]).fetchone()[0]
+        for table in tables if seen else ():
             con.execute(f"delete from {table} where period_key = ? and file_id in (select unnest(?))", [key, present_ids])
         con.execute("update raw_files set present = false, is_current = false where period_key = ?", [key])
         files = pd.DataFrame([{
