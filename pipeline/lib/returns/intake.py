@@ -289,7 +289,9 @@ def _value_sent_for_outside_period(issues: pd.DataFrame, clean: pd.DataFrame, sh
     start = period.get("date") or period.get("start") or next(iter(period.get("dates", [])), None)
     end = period.get("end") if period["rule"] == "episode" else None
     shown = {}
-    for row in clean.itertuples(index=False):
+    # only the rows warned about (a handful), not every loaded row, go through Python
+    warned = clean[clean["source_row"].isin(issues.loc[outside, "source_row"].tolist())]
+    for row in warned.itertuples(index=False):
         first = getattr(row, start, None) if start else None
         if period["rule"] == "any_date":
             first = next((getattr(row, c) for c in period["dates"] if c in clean and pd.notna(getattr(row, c))), None)
