@@ -6,7 +6,9 @@ between runs), then times, on each:
   bare read   fastexcel.read_excel(p).load_sheet(0).to_arrow(): the floor, calamine alone
   intake      intake_quarter(): open, recognise, read, validate, quarantine, load into DuckDB
 
-and prints rows/second for both and their ratio (target: the intake at least half the bare read rate).
+and prints rows/second for both, the intake's CPU time (threads included: the sheet scans and DuckDB run beside
+it) and the ratio of the rates (issue 11 item 5's targets: >= 0.6 at 30,000 rows, >= 0.8 at 300,000). Each figure
+is the best of --repeat runs; on a shared machine compare figures measured side by side only.
 One row in a hundred carries a problem (unknown code, text date, blank required cell) so that the
 quarantine path is exercised, as in a real return.
 
@@ -74,13 +76,14 @@ def bare_read(path: Path) -> float:
     return time.perf_counter() - t0
 
 
-def intake(raw_dir: Path) -> tuple[float, list]:
+def intake(raw_dir: Path) -> tuple[float, list, float]:
+    """(wall s, outcomes, CPU s) of one intake into a fresh in-memory warehouse (its tables made too)."""
     con = duckdb.connect()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     outcomes = intake_quarter(con, raw_dir, QUARTER, "bench-key", today=dt.date(2024, 1, 1))
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     con.close()
-    return elapsed, outcomes
+    return elapsed, outcomes, cpu
 
 
 def main() -> None:
@@ -91,8 +94,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    print(f"{'rows':>9} {'build s':>8} {'bare s':>7} {'bare rows/s':>12} {'intake s':>9} {'intake rows/s':>14} "
-          f"{'ratio':>6} {'loaded':>8} {'quarantined':>12}")
+    print(f"{'rows':>9} {'build s':>8} {'bare s':>7} {'bare rows/s':>12} {'intake s':>9} {'intake cpu s':>13} "
+          f"{'intake rows/s':>14} {'ratio':>6} {'loaded':>8} {'quarantined':>12}")
     for rows in args.rows:
         raw_dir = args.workdir / f"rows_{rows}" / "raw"
         path = raw_dir / QUARTER.folder / f"contacts_{rows}.xlsx"
@@ -101,10 +104,11 @@ def main() -> None:
         built = time.perf_counter() - t0
         bare = min(bare_read(path) for _ in range(args.repeat))
         runs = [intake(raw_dir) for _ in range(args.repeat)]
-        took, outcomes = min(runs, key=lambda r: r[0])
+        took, outcomes, _ = min(runs, key=lambda r: r[0])
+        cpu = min(r[2] for r in runs)
         sheet = outcomes[0].sheets[0]
-        print(f"{rows:>9,} {built:>8.1f} {bare:>7.2f} {rows / bare:>12,.0f} {took:>9.2f} {rows / took:>14,.0f} "
-              f"{bare / took:>6.2f} {sheet['rows_loaded']:>8,} {sheet['rows_quarantined']:>12,}")
+        print(f"{rows:>9,} {built:>8.1f} {bare:>7.2f} {rows / bare:>12,.0f} {took:>9.2f} {cpu:>13.2f} "
+              f"{rows / took:>14,.0f} {bare / took:>6.2f} {sheet['rows_loaded']:>8,} {sheet['rows_quarantined']:>12,}")
 
     if args.profile:
         raw_dir = args.workdir / f"rows_{max(args.rows)}" / "raw"

@@ -180,7 +180,7 @@ def mask_issues(issues, raw, spec, found: dict[str, int], max_chars: int):
     values, messages = issues["value"].tolist(), issues["message"].tolist()
     for i, (column, row) in enumerate(zip(issues["column_name"].tolist(), issues["source_row"].tolist())):
         value, message = values[i], messages[i] or ""
-        blank = value is None or (not isinstance(value, str) and pd.isna(value))
+        blank = not isinstance(value, str) and (value is None or pd.isna(value))
         kind = heading_kind.get(column)
         if kind and not blank:
             original = str(value)
@@ -188,7 +188,7 @@ def mask_issues(issues, raw, spec, found: dict[str, int], max_chars: int):
             if reduced != original:
                 message = message.replace(original, NOT_SHOWN)
                 value = reduced
-        row_secrets = secrets.get(int(row)) if row is not None and not pd.isna(row) else None
+        row_secrets = secrets.get(int(row)) if secrets and row is not None and not pd.isna(row) else None
         for secret in row_secrets or ():
             if secret not in message and not (isinstance(value, str) and secret in value):
                 continue   # the usual case: a plain substring test before any pattern is made
