@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     las = national.authorities()
     raw = demo_raw(args.demo_raw)
-    print(f"{len(las)} authorities in ONS's 2024 file; scale {args.scale:g} of real size; {args.workers} workers; "
+    print(f"{len(las)} authorities in ONS's 2024 file; scale {args.scale:g} of real size; {args.workers} workers via {args.via}; "
           f"machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'LAs':>4} {'children':>10} {'rows':>10} {'wall s':>8} {'peak GB':>8} {'rows/s':>8} {'CPU us/row':>10} "
           f"{'generate s':>10}")
