@@ -1,10 +1,11 @@
 """National scale: 10, 50 and all 153 English authorities, a year each, at their real sizes (ONS 0-17).
 
-    python scripts/bench_national.py [--sizes 10,50,153] [--scale 1.0] [--workers 2] [--demo-raw DIR]
+    python scripts/bench_national.py [--sizes 10,50,153] [--scale 1.0] [--workers 2] [--demo-raw DIR] [--via batch|dagster]
 
 For each size: synthetic returns are generated (pipeline.regional.national; not timed), DfE's reference is loaded
-once, then `workers` processes each run their share of the authorities' four quarters (pipeline.regional.run:
-one warehouse per authority, so the processes never wait for each other). Printed per size: wall time, peak
+once, then `workers` processes each run their share of the authorities' four quarters (pipeline.regional.run.
+run_batch: one warehouse per authority, opened once, no Dagster run per quarter; `--via dagster` for a run per
+partition as the deployment does), so the processes never wait for each other. Printed per size: wall time, peak
 memory (all workers at once, sampled), rows read, rows per second and CPU-microseconds per row; the last line
 says whether the cost per row stayed within 20% from the smallest size to the largest, and whether the
 largest met 10 minutes and 4 GB. Targets on a 2-core machine: 153 authorities in <= 10 min and <= 4 GB.
@@ -62,7 +63,7 @@ def _watch(processes: list[subprocess.Popen]) -> int:
     return peak
 
 
-def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path) -> dict:
+def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path, via: str = "batch") -> dict:
     folder = base / f"national-{n}"
     shutil.rmtree(folder, ignore_errors=True)
     chosen = national.spread(las, n)
@@ -73,8 +74,10 @@ def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path) -> 
            "SAFEGUARDING_REGIONAL_DATA_DIR": str(folder)}
     for la in chosen:
         env[f"NATIONAL_KEY_{la.dfe_la_code}"] = hashlib.sha256(f"bench {la.dfe_la_code}".encode()).hexdigest()
+    runner = ("run.run_batch(Path(sys.argv[1]), sys.argv[3:], {q})" if via == "batch" else
+              "run.run(Path(sys.argv[1]), sys.argv[3:], {q}, reference=False)")
     code = ("import sys; from pathlib import Path; from pipeline.regional import run; "
-            "run.run(Path(sys.argv[1]), sys.argv[3:], [f'{sys.argv[2]}-Q{i}' for i in range(1, 5)], reference=False)")
+            + runner.format(q="[f'{sys.argv[2]}-Q{i}' for i in range(1, 5)]"))
     ref = ("import sys; from pathlib import Path; from pipeline.regional import run; "
            "run.run(Path(sys.argv[1]), [], [])")
     subprocess.run([sys.executable, "-c", ref, str(folder)], cwd=ROOT, env=env, check=True, timeout=600,
@@ -116,16 +119,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--demo-raw", type=Path, default=None)
     parser.add_argument("--base", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--via", choices=("batch", "dagster"), default="batch",
+                        help="batch: run.run_batch (one warehouse open per authority); dagster: a run per quarter")
     args = parser.parse_args(argv)
     las = national.authorities()
     raw = demo_raw(args.demo_raw)
-    print(f"{len(las)} authorities in ONS's 2024 file; scale {args.scale:g} of real size; {args.workers} workers; "
+    print(f"{len(las)} authorities in ONS's 2024 file; scale {args.scale:g} of real size; {args.workers} workers via {args.via}; "
           f"machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'LAs':>4} {'children':>10} {'rows':>10} {'wall s':>8} {'peak GB':>8} {'rows/s':>8} {'CPU us/row':>10} "
           f"{'generate s':>10}")
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
-        r = run_size(n, las, raw, args.scale, args.workers, args.base)
+        r = run_size(n, las, raw, args.scale, args.workers, args.base, args.via)
         results.append(r)
         print(f"{r['n']:>4} {r['children']:>10,} {r['rows']:>10,} {r['wall_s']:>8.1f} {r['peak_gb']:>8.2f} "
               f"{r['rows'] / r['wall_s']:>8,.0f} {r['cpu_s'] / r['rows'] * 1e6:>10,.0f} {r['generate_s']:>10.1f}",

@@ -8,7 +8,6 @@ one partnership's warehouse; runs of different partnerships go at once, runs of 
 (deploy/dagster.yaml: a limit of 1 per value of the run tag dagster/partition/partnership).
 """
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -24,14 +23,12 @@ from pipeline.defs.partitions import (
     year_partitions,
     year_to_quarters,
 )
-from pipeline.lib import comparison, indicators
 from pipeline.lib.paths import REFERENCE_DIR
 from pipeline.lib.periods import FinancialYear, Quarter, quarter_from_path
 from pipeline.lib.render import dashboard
 from pipeline.lib.report import build as report_build
-from pipeline.lib.returns.intake import intake_quarter
 from pipeline.regional import dashboard as hub_dashboard
-from pipeline.regional import report, store
+from pipeline.regional import report, steps, store
 from pipeline.regional.config import Hub, HubConfigError, Partnership, load_hub
 
 DATA_DIR_ENV = "SAFEGUARDING_REGIONAL_DATA_DIR"
@@ -123,10 +120,7 @@ def regional_returns(context: dg.AssetExecutionContext, regional: RegionalWorksp
     where = regional.store(partnership.slug)
     key = _key(partnership)
     with where.writing() as con:
-        outcomes = intake_quarter(con, where.raw_dir, quarter, key, today=dt.date.today())
-        (loaded, quarantined) = con.execute(
-            "select coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) from raw_sheets "
-            "where period_key = ?", [quarter.partition_key]).fetchall()[0]
+        outcomes, loaded, quarantined = steps.load_returns(con, where, quarter, key)
     rejected = [o for o in outcomes if o.status == "rejected"]
     for o in rejected:
         context.log.warning(f"{partnership.name}: rejected {o.relative_path}: {o.message}")
@@ -134,7 +128,7 @@ def regional_returns(context: dg.AssetExecutionContext, regional: RegionalWorksp
         context.log.warning(f"{partnership.name}: no files filed for {quarter.label} under {where.raw_dir / quarter.folder}")
     return dg.MaterializeResult(metadata={
         "partnership": partnership.name, "quarter": quarter.label, "files": len(outcomes),
-        "files_rejected": len(rejected), "rows_loaded": int(loaded), "rows_quarantined": int(quarantined),
+        "files_rejected": len(rejected), "rows_loaded": loaded, "rows_quarantined": quarantined,
     })
 
 
@@ -146,13 +140,9 @@ def regional_ind_values(context: dg.AssetExecutionContext, regional: RegionalWor
     LA's population, and its comparators (England, region, its statistical neighbours) rebuilt from the reference."""
     partnership, quarter = _partition(context)
     where = regional.store(partnership.slug)
-    config = partnership.config()
     with where.writing() as con:
-        build = store.sync_reference(con, regional.root)
-        store.ensure_comparators(con, config, build)
-        # cdop_area: codes.yaml names Sandwell the partnership's CDOP area; here each member is its own
-        values = indicators.compute_quarter(con, quarter, partnership.ons_la_code, cdop_area=partnership.local_authority)
-        indicators.store_quarter(con, quarter, values)
+        build = steps.prepare_reference(con, regional.root, partnership)
+        values = steps.compute_figures(con, partnership, quarter)
     headline = values[(values["breakdown"] == "total") & (values["period_type"] == "quarter")]
     return dg.MaterializeResult(metadata={
         "partnership": partnership.name, "quarter": quarter.label, "rows": len(values), "reference build": build,
@@ -169,13 +159,10 @@ def regional_comparison(context: dg.AssetExecutionContext, regional: RegionalWor
     partnership, quarter = _partition(context)
     where = regional.store(partnership.slug)
     with where.writing() as con:
-        compared = comparison.compare_quarter(con, quarter)
-        comparison.store_comparison(con, quarter, compared)
-        reconciled = comparison.reconcile_quarter(con, quarter)
-        comparison.store_reconciliation(con, quarter, reconciled)
+        compared, reconciled = steps.compare(con, quarter)
     return dg.MaterializeResult(metadata={
-        "partnership": partnership.name, "quarter": quarter.label, "comparison rows": len(compared),
-        "reconciliation rows": len(reconciled),
+        "partnership": partnership.name, "quarter": quarter.label, "comparison rows": compared,
+        "reconciliation rows": reconciled,
     })
 
 
