@@ -16,6 +16,7 @@ atomically. No Dagster here, so the CLI and the `annual_report` asset share it a
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import re
 import sys
@@ -102,9 +103,6 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
 
     facts = data.facts(public=public)
     learning = LearningFacts(con, year, public)
-    sections = narrative.render_all(data, public=public, overrides=overrides, facts=facts, learning=learning)
-    markdown = "\n".join(sections.values())
-    lap("narrative")
     figs = report_figures.build_all(data, public=public)
     learning_figs = learning_figures.build_all(learning)
     figs += learning_figs
@@ -112,18 +110,28 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
     missing = report_figures.not_available(data, figs) + learning_figures.not_available(learning_figs)
     lap("figures built")
 
-    drawn = images.render(charts)
-    lap("images (kaleido)")
+    # The images are drawn by Chromium (another process) while this thread writes the text, the workbook and the
+    # briefings, which do not need them; only the Word draft and figures/ wait for them.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-images") as pool:
+        drawing = pool.submit(images.render, charts)
+        sections = narrative.render_all(data, public=public, overrides=overrides, facts=facts, learning=learning)
+        markdown = "\n".join(sections.values())
+        lap("narrative")
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic.clean_partials(out_dir)
-    mark = "" if public else f"> {report_figures.INTERNAL_MARK}\n\n"
-    if gone:
-        mark += f"> {provenance['partial_note']}\n\n"
-    atomic.write_text(out_dir / "narrative.md", mark + markdown)
-    atomic.write_text(out_dir / "narrative.html", html.from_markdown(sections, provenance, public))
-    workbook.write(figs, out_dir / "figures.xlsx", provenance, public)
-    lap("workbook")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic.clean_partials(out_dir)
+        mark = "" if public else f"> {report_figures.INTERNAL_MARK}\n\n"
+        if gone:
+            mark += f"> {provenance['partial_note']}\n\n"
+        atomic.write_text(out_dir / "narrative.md", mark + markdown)
+        atomic.write_text(out_dir / "narrative.html", html.from_markdown(sections, provenance, public))
+        workbook.write(figs, out_dir / "figures.xlsx", provenance, public)
+        lap("workbook")
+        briefing_files = _write_briefings(con, year, out_dir / "briefings", overrides, public)
+        lap("briefings")
+        # render() bounds its own batch; this bound is only for a thread that somehow outlives it.
+        drawn = drawing.result(timeout=images.batch_timeout(len(charts)) + 60)
+        lap("images (kaleido, the wait beyond the work beside it)")
     # The appendix defines what the draft shows: the indicators the text read and those of its tables and charts.
     in_draft = [f for f in figs if f.drawn or f.kind == report_figures.TABLE]
     used_codes = list(dict.fromkeys([c for c in sorted(facts.used_in_text) if c in facts] +
@@ -136,8 +144,6 @@ def build(con: duckdb.DuckDBPyConnection, year: FinancialYear, out_dir: Path, pu
     lap("word")
 
     written = _write_images(out_dir / "figures", drawn)
-    briefing_files = _write_briefings(con, year, out_dir / "briefings", overrides, public)
-    lap("briefings")
     provenance["figures"] = [{"name": f.name, "title": f.title, "indicator_codes": f.codes, "alt": f.alt,
                               "png": f"figures/{f.name}.png" if f.name in written else None,
                               "svg": f"figures/{f.name}.svg" if f.name in written else None,

@@ -190,6 +190,11 @@ def default_tabs() -> int:
     return 2 if cores >= 2 and load < cores / 2 else 1
 
 
+def batch_timeout(n_figures: int) -> float:
+    """The longest a batch of `n_figures` (each drawn as PNG and SVG) may take, browser start included."""
+    return START_TIMEOUT_S + IMAGE_TIMEOUT_S + PER_IMAGE_BUDGET_S * len(FORMATS) * n_figures
+
+
 def render(figures: list[ReportFigure], scale: float = SCALE, tabs: int | None = None) -> ImageSet:
     """PNG and SVG bytes of every figure, in one browser; never raises for a missing or failing browser.
 
@@ -201,7 +206,7 @@ def render(figures: list[ReportFigure], scale: float = SCALE, tabs: int | None =
     if not figures:
         return out
     jobs = _jobs(figures, scale)
-    timeout = START_TIMEOUT_S + IMAGE_TIMEOUT_S + PER_IMAGE_BUDGET_S * len(jobs)
+    timeout = batch_timeout(len(figures))
     try:
         results = _run_with_timeout(jobs, tabs, timeout)
     except Exception as err:  # noqa: BLE001 - every failure becomes a reason the author can act on
