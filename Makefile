@@ -29,9 +29,10 @@ demo: install demo-browser
 
 ## Install everything the tests need (incl. Debian's Chromium for browser and image tests) and run them.
 # Two workers, a test module per worker at a time (module fixtures built once); the demo run is built once in the
-# background and shared (tests/demo_run.py).
+# background and shared (tests/demo_run.py). The modules go in tests/conftest.py's order, slowest first, not
+# xdist's (most tests first, which left the slowest module alone at the end); pytest's last line is the suite's time.
 test: install browser postgres libreoffice node_modules/.installed
-	$(PY) -m pytest -n 2 --dist loadscope
+	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 # axe-core (the accessibility audit the browser tests run) comes from the npm registry, pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json

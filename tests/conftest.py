@@ -88,11 +88,43 @@ def _needs_demo(item: pytest.Item) -> bool:
         callspec is not None and "demo" in callspec.params.values())
 
 
+# The slowest modules, slowest first, with their seconds in a full `-n 2` run on main (machine loaded, 2026-12-02):
+# a worker takes a module at a time in this order, so the long ones start at once and the two workers end
+# together (longest first). xdist's own order (most tests first) is switched off in the Makefile: it put the
+# one-test 320 s deployment module last, alone on one worker at the end of the run.
+SLOW_MODULES = (
+    "tests/regional/test_deployment.py",          # 323 s: 16 Dagster runs on Postgres, then each alone
+    "tests/regional/test_report.py",              # 212 s: a hub's year for two members, then each solo
+    "tests/independent/test_independent.py",      # 114 s: three builds of the second generator's returns
+    "tests/e2e/test_atomic_outputs.py",           # 77 s: runs killed inside each write
+    "tests/report/test_trust.py",                 # 72 s
+    "tests/e2e/test_commands.py",                 # 55 s: make dev started and stopped
+    "tests/learning/test_report_export.py",       # 51 s
+    "tests/regional/test_regional_dashboard.py",  # 42 s
+    "tests/regional/test_storage.py",             # 38 s
+    "tests/report/test_images.py",                # 31 s
+    "tests/report/test_exports.py",               # 29 s
+    "tests/demo/test_returns.py",                 # 27 s
+    "tests/learning/test_dashboard_section.py",   # 25 s
+    "tests/returns/test_privacy.py",              # 24 s
+)
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests on the demo run go last, and the run starts building at once in a background process, so every
-    other test runs while it is built (the second core's work). One worker starts it; the fixture waits for it."""
+    """Modules in the order above, then the rest as collected; modules with tests on the demo run last, their
+    demo tests at their end, and the run starts building at once in a background process, so every other test
+    runs while it is built (the second core's work). One worker starts it; the fixture waits for it."""
+    demo_modules = {_module(i) for i in items if _needs_demo(i)}
+    rank = {m: n for n, m in enumerate(SLOW_MODULES)}
+    order = {m: n for n, m in enumerate(dict.fromkeys(_module(i) for i in items))}
     first, demo = [i for i in items if not _needs_demo(i)], [i for i in items if _needs_demo(i)]
-    items[:] = first + demo
+    # sorted() is stable: within a module the tests keep their order, the demo ones after the others.
+    items[:] = sorted(first + demo, key=lambda i: (_module(i) in demo_modules, rank.get(_module(i), len(rank)),
+                                                   order[_module(i)]))
     if demo and first and os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0":
         from tests.demo_run import start_background_build
 

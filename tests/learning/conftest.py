@@ -7,11 +7,12 @@ from tests.indicators.conftest import con  # noqa: F401  (the fixture, re-used)
 
 
 @pytest.fixture(scope="session")
-def learning_warehouse(tmp_path_factory):
-    """The demo's learning returns through the real intake and indicators, in a DuckDB file (read it read-only)."""
-    from tests.learning.demo_warehouse import build
+def learning_warehouse():
+    """The demo's learning returns through the real intake and indicators, in a DuckDB file shared by both workers
+    and kept for later sessions on the same code (tests/learning/demo_warehouse.py): read it read-only, or copy it."""
+    from tests.learning.demo_warehouse import cached
 
-    return build(tmp_path_factory.mktemp("learning"))
+    return cached()
 
 
 @pytest.fixture
