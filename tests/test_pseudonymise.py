@@ -31,3 +31,17 @@ def test_only_missing_ids():
                                                     ("nope", None), (None, None)])
 def test_postcodes_keep_only_their_district(postcode, district):
     assert postcode_district(postcode) == district
+
+
+def test_the_reused_connection_gives_each_call_and_thread_its_own_ids():
+    # The hashing connection is kept per thread: calls in turn and threads at once must not see each other's IDs.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def check(n: int) -> bool:
+        ids = pd.Series([f"SC{n}-{i}" for i in range(2000)])
+        expected = [hmac.new(b"k", v.encode(), hashlib.sha256).hexdigest()[:16] for v in ids]
+        return list(pseudonymise_ids(ids, "k")) == expected
+
+    assert check(0) and check(1)
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(check, range(2, 10)))
