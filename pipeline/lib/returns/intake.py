@@ -423,8 +423,8 @@ def write_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, outcomes: li
 def _all_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Table -> its columns in order, for every table of the warehouse."""
     out: dict[str, list[str]] = {}
-    for table, column in con.execute("select table_name, column_name from information_schema.columns "
-                                     "order by table_name, ordinal_position").fetchall():
+    for table, column in con.execute("select table_name, column_name from duckdb_columns() where not internal "
+                                     "order by table_name, column_index").fetchall():   # = information_schema's
         out.setdefault(table, []).append(column)
     return out
 

@@ -6,6 +6,7 @@ none of them change meaning, so comparisons ignore them.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -26,7 +27,19 @@ def _ascii_fold(text: str) -> str:
 
 def norm_heading(text: object) -> str:
     """'Date of Referral ' and 'date of referral' and 'Date-of-referral' all become 'dateofreferral'."""
-    return _NON_ALNUM.sub("", _ascii_fold(str(text)).lower())
+    text = str(text)
+    return _norm_heading_cached(text) if len(text) <= _CACHED_LENGTH else _norm_heading(text)
+
+
+def _norm_heading(text: str) -> str:
+    return _NON_ALNUM.sub("", _ascii_fold(text).lower())
+
+
+# Recognition scores the same few hundred top-of-sheet cells against every list of every return (~4,000
+# calls per workbook): a pure function of the text, so each distinct short text is normalised once per process
+# (long notes are not kept: the cache stays under ~3 MB).
+_CACHED_LENGTH = 100
+_norm_heading_cached = functools.lru_cache(maxsize=16384)(_norm_heading)
 
 
 def norm_code(text: object) -> str:

@@ -295,8 +295,9 @@ def read_sheet(reader: fastexcel.ExcelReader, sheet_name: str, spec: SheetSpec, 
     for pos, _ in problems:
         nonblank[pos] = True
     keep = np.flatnonzero(nonblank)
-    new_pos = {int(p): i for i, p in enumerate(keep)}
-    problems = {(new_pos[p], c): v for (p, c), v in problems.items()}
+    if problems:   # renumber past the dropped blank rows (a dict per row only when a cell needs it: rare)
+        new_pos = {int(p): i for i, p in enumerate(keep)}
+        problems = {(new_pos[p], c): v for (p, c), v in problems.items()}
     data = data.iloc[keep].reset_index(drop=True)
     return RawSheet(sheet_name, header_idx + 1, headings, data, pd.Series(excel_rows[keep]),
                     int(len(nonblank) - nonblank.sum()), problems, scan.with_values, first_column)
