@@ -2,10 +2,11 @@
 
     python scripts/bench_national.py [--sizes 10,50,153] [--scale 1.0] [--workers 2] [--demo-raw DIR] [--via batch|dagster]
 
-For each size: synthetic returns are generated (pipeline.regional.national; not timed), DfE's reference is loaded
-once, then `workers` processes each run their share of the authorities' four quarters (pipeline.regional.run.
-run_batch: one warehouse per authority, opened once, no Dagster run per quarter; `--via dagster` for a run per
-partition as the deployment does), so the processes never wait for each other. Printed per size: wall time, peak
+For each size: synthetic returns are generated (pipeline.regional.national, `--generate-jobs` processes; not
+timed), DfE's reference is loaded once, then `workers` processes take the authorities from one queue, largest
+first, each running an authority's four quarters (pipeline.regional.run.run_batch: one warehouse per authority,
+opened once, no Dagster run per quarter; `--via dagster` for a run per partition as the deployment does), so the
+processes never wait for each other and finish together. Printed per size: wall time, peak
 memory (all workers at once, sampled), rows read, rows per second and CPU-microseconds per row; the last line
 says whether the cost per row stayed within 20% from the smallest size to the largest, and whether the
 largest met 10 minutes and 4 GB. Targets on a 2-core machine: 153 authorities in <= 10 min and <= 4 GB.
@@ -63,33 +64,33 @@ def _watch(processes: list[subprocess.Popen]) -> int:
     return peak
 
 
-def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path, via: str = "batch") -> dict:
+def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path, via: str = "batch",
+             generate_jobs: int = 2) -> dict:
     folder = base / f"national-{n}"
     shutil.rmtree(folder, ignore_errors=True)
     chosen = national.spread(las, n)
     t = time.perf_counter()
-    national.generate(raw, folder, chosen, YEAR, scale)
+    national.generate(raw, folder, chosen, YEAR, scale, jobs=generate_jobs)
     generated_s = time.perf_counter() - t
     env = {**os.environ, "SAFEGUARDING_HUB_FILE": str(folder / "hub.yaml"),
            "SAFEGUARDING_REGIONAL_DATA_DIR": str(folder)}
     for la in chosen:
         env[f"NATIONAL_KEY_{la.dfe_la_code}"] = hashlib.sha256(f"bench {la.dfe_la_code}".encode()).hexdigest()
-    runner = ("run.run_batch(Path(sys.argv[1]), sys.argv[3:], {q})" if via == "batch" else
-              "run.run(Path(sys.argv[1]), sys.argv[3:], {q}, reference=False)")
-    code = ("import sys; from pathlib import Path; from pipeline.regional import run; "
-            + runner.format(q="[f'{sys.argv[2]}-Q{i}' for i in range(1, 5)]"))
     ref = ("import sys; from pathlib import Path; from pipeline.regional import run; "
            "run.run(Path(sys.argv[1]), [], [])")
     subprocess.run([sys.executable, "-c", ref, str(folder)], cwd=ROOT, env=env, check=True, timeout=600,
                    capture_output=True)
-    slugs = [la.slug for la in chosen]
-    shares = [slugs[i::workers] for i in range(workers)]
+    # One queue for all workers, largest authority first: each worker takes the next authority not yet taken,
+    # so a worker that drew large authorities does not leave the other idle at the end.
+    slugs = [la.slug for la in sorted(chosen, key=lambda la: -la.children)]
+    claims = folder / "claims"
+    claims.mkdir()
     before = psutil.Process().cpu_times()
     t = time.perf_counter()
     # Each worker's log to a file: a pipe nobody reads fills (64 KB of Dagster's log) and stops the worker for ever.
-    logs = [folder / f"worker-{i}.log" for i in range(len(shares))]
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(folder), YEAR, *share], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=log.open("wb")) for share, log in zip(shares, logs) if share]
+    logs = [folder / f"worker-{i}.log" for i in range(min(workers, len(slugs)))]
+    procs = [subprocess.Popen([sys.executable, __file__, "--worker", str(folder), "--via", via, *slugs], cwd=ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")) for log in logs]
     try:
         peak = _watch(procs)
     finally:  # stopped part-way (Ctrl-C): the workers go too
@@ -111,7 +112,34 @@ def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path, via
             "peak_gb": peak / 1e9, "generate_s": generated_s}
 
 
+def claim(claims: Path, slug: str) -> bool:
+    """Take the authority for this worker: True for the one worker whose file creation wins, False for the rest."""
+    try:
+        os.close(os.open(claims / slug, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        return False
+
+
+def worker(folder: Path, via: str, slugs: list[str]) -> int:
+    """Run each authority's year that no other worker has taken, in the queue's order."""
+    from pipeline.regional import run
+
+    quarters = [f"{YEAR}-Q{i}" for i in range(1, 5)]
+    for slug in slugs:
+        if claim(folder / "claims", slug):
+            if via == "batch":
+                run.run_batch(folder, [slug], quarters)
+            else:
+                run.run(folder, [slug], quarters, reference=False)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:          # a worker process started by run_size
+        via = argv[argv.index("--via") + 1]
+        return worker(Path(argv[1]), via, argv[argv.index("--via") + 2:])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # a TERM runs the finally that stops the workers
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,50,153")
@@ -121,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--via", choices=("batch", "dagster"), default="batch",
                         help="batch: run.run_batch (one warehouse open per authority); dagster: a run per quarter")
+    parser.add_argument("--generate-jobs", type=int, default=2, help="processes writing the synthetic returns")
     args = parser.parse_args(argv)
     las = national.authorities()
     raw = demo_raw(args.demo_raw)
@@ -130,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{'generate s':>10}")
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
-        r = run_size(n, las, raw, args.scale, args.workers, args.base, args.via)
+        r = run_size(n, las, raw, args.scale, args.workers, args.base, args.via, args.generate_jobs)
         results.append(r)
         print(f"{r['n']:>4} {r['children']:>10,} {r['rows']:>10,} {r['wall_s']:>8.1f} {r['peak_gb']:>8.2f} "
               f"{r['rows'] / r['wall_s']:>8,.0f} {r['cpu_s'] / r['rows'] * 1e6:>10,.0f} {r['generate_s']:>10.1f}",

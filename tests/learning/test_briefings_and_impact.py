@@ -13,6 +13,7 @@ from pipeline.lib.learning.figures import qppa_audit_grades
 from pipeline.lib.learning.impact import impact_rows
 from pipeline.lib.learning.registers import Registers
 from pipeline.lib.periods import FinancialYear
+from pipeline.lib.report import words
 from tests.indicators.conftest import D, given
 
 YEAR = FinancialYear(2022)
@@ -164,6 +165,23 @@ def test_impact_shows_the_indicator_before_and_after_the_action_closed(con):
     assert public.rows[1]["Change"] == "not published (small numbers)"
     assert "SD recommendation 1 (Sandwell Children's Trust, closed 15 Aug 2022): re-referrals within 12 months 25.0% " \
            "(2022-23 Q1) before, 18.0% (2022-23 Q4) since: down 7.0 percentage points (better)." in internal.sentences
+    # a withheld figure is said once in words: here the quarter before is withheld, the quarter since shown
+    assert public.sentences[1] == (
+        "SD recommendation 2 (Sandwell Children's Trust, closed 15 Aug 2022): return home interviews within 72 hours "
+        "80% (2022-23 Q3) since; too few children before (2022-23 Q1) to publish that figure or the change.")
+    assert words.WITHHELD not in " ".join(public.sentences)
+
+
+def test_an_impact_sentence_with_both_figures_withheld_says_so_once(con):
+    given(con, "stg_actions", [action("SD", 1, 1, date_closed=D(2022, 8, 15), impact_indicator="missing_rhi_72h_pct")])
+    ind_values(con, [("missing_rhi_72h_pct", "2022-23-Q1", 3, 5, 60.0), ("missing_rhi_72h_pct", "2022-23-Q3", 2, 4, 50.0)])
+    public = impact_rows(con, YEAR, Registers.read(con), public=True)
+    assert public.sentences == [(
+        "SD recommendation 1 (Sandwell Children's Trust, closed 15 Aug 2022): return home interviews within 72 hours"
+        ": too few children before (2022-23 Q1) and since (2022-23 Q3) to publish.")]
+    assert public.rows[0]["Change"] == words.WITHHELD      # the table keeps its cells
+    internal = impact_rows(con, YEAR, Registers.read(con), public=False)
+    assert internal.sentences[0].endswith("60% (2022-23 Q1) before, 50% (2022-23 Q3) since: down 10 percentage points (worse).")
 
 
 def test_actions_naming_a_review_or_audit_in_neither_register_are_said(registers):

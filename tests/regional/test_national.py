@@ -49,3 +49,16 @@ def test_generated_returns_load_with_rows_in_proportion(tmp_path, demo_raw):
                 "where f.return_type in ('annex_a', 'missing_episodes')").fetchall()[0][0]
     ratio = loaded[large.slug] / loaded[small.slug]
     assert ratio == pytest.approx(large.children / small.children, rel=0.35)
+
+
+def test_generated_in_parallel_equals_generated_in_one_process(tmp_path, demo_raw):
+    """Two processes writing authorities give the same returns as one (same rows, cell for cell)."""
+    las = national.authorities()
+    chosen = [las[-1], las[-30], las[-60]]
+    one = national.generate(demo_raw, tmp_path / "one", chosen, scale=0.02, quarters=("Q4",))
+    two = national.generate(demo_raw, tmp_path / "two", chosen, scale=0.02, quarters=("Q4",), jobs=2)
+    assert one == two and list(two) == [la.slug for la in chosen] and all(n > 0 for n in two.values())
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one" / "raw").rglob("*.xlsx"))
+    assert files == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two" / "raw").rglob("*.xlsx"))
+    for f in files:
+        assert national._read(tmp_path / "one" / f) == national._read(tmp_path / "two" / f), f

@@ -93,7 +93,9 @@ def impact_rows(con: duckdb.DuckDBPyConnection, year: FinancialYear, registers: 
         table.rows.append({"Action": name, "Agency": registers.label("agency", a["agency"]),
                            "Closed": f"{closed.day} {closed:%b %Y}", "Indicator": ind.title,
                            "Before": f"{b_text} ({b['period_label']})", "After": f"{f_text} ({f['period_label']})",
-                           "Change": change, "code": code, "action_text": a["action"]})
+                           "Change": change, "code": code, "action_text": a["action"],
+                           "before_value": b_text, "after_value": f_text, "before_period": b["period_label"],
+                           "after_period": f["period_label"]})
     return table
 
 
@@ -116,5 +118,19 @@ class ImpactTable:
     @property
     def sentences(self) -> list[str]:
         """One line per action: 'SD action 5 (West Midlands Police, closed 12 Oct 2022): referrals from police ...'."""
-        return [f"{r['Action']} ({r['Agency']}, closed {r['Closed']}): {publish.lower_first(r['Indicator'])} {r['Before']} before, "
-                f"{r['After']} since: {r['Change']}." for r in self.rows]
+        return [_sentence(r) for r in self.rows]
+
+
+def _sentence(r: dict) -> str:
+    # A withheld figure is said once, in words, not as "not published (small numbers)" three times over.
+    head = f"{r['Action']} ({r['Agency']}, closed {r['Closed']}): {publish.lower_first(r['Indicator'])}"
+    withheld = [r["before_value"] == words.WITHHELD, r["after_value"] == words.WITHHELD]
+    if all(withheld):
+        return f"{head}: too few children before ({r['before_period']}) and since ({r['after_period']}) to publish."
+    if any(withheld):
+        if withheld[0]:
+            return (f"{head} {r['after_value']} ({r['after_period']}) since; too few children before "
+                    f"({r['before_period']}) to publish that figure or the change.")
+        return (f"{head} {r['before_value']} ({r['before_period']}) before; too few children since "
+                f"({r['after_period']}) to publish that figure or the change.")
+    return f"{head} {r['Before']} before, {r['After']} since: {r['Change']}."
