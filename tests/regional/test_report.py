@@ -51,14 +51,14 @@ def _solo_file(tmp_path, member) -> str:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory, small_raw, hub):
+def reports(tmp_path_factory, demo_raw, hub):
     data = tmp_path_factory.mktemp("hub")
     mp = pytest.MonkeyPatch()
     mp.setattr(build.images, "render", _no_images)
     for p in hub.partnerships:
         mp.setenv(p.pseudonym_key_env, f"{p.slug}-".ljust(40, "k"))
     try:
-        file_returns(small_raw, data, list(MEMBERS), also=("cdop",))
+        file_returns(demo_raw, data, list(MEMBERS), also=("cdop",))
         regional_run.run(data, list(MEMBERS), [q.partition_key for q in YEAR.quarters])
         hub_sets = {s: report.write_report(data, hub.get(s), YEAR, allow_partial=True) for s in MEMBERS}
         solo = {}
