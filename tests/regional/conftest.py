@@ -58,7 +58,7 @@ def demo_raw() -> Path:
     return out
 
 
-# The regional tests compare figures (together vs alone, batch vs Dagster, member vs solo), which does not need the
+# The regional tests compare figures (together vs alone, batch vs Dagster), which does not need the
 # demo's full size: a tenth of its children (whole children, so every list about a child keeps or drops it alike) runs
 # the same code on the same sheets, headings and codes in a fraction of the time.
 SMALL_SCALE = 0.1
