@@ -60,7 +60,7 @@ def demo_raw() -> Path:
 
 # The regional tests compare figures (together vs alone, batch vs Dagster), which does not need the
 # demo's full size: a tenth of its children (whole children, so every list about a child keeps or drops it alike) runs
-# the same code on the same sheets, headings and codes in a fraction of the time.
+# the same code on the same sheets, headings and codes for less CPU (test_batch: 61 -> 51 s; the rest is fixed cost).
 SMALL_SCALE = 0.1
 
 
