@@ -86,7 +86,7 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_backfill_of_four_partnerships_on_postgres_equals_each_run_alone(
-        tmp_path, postgres, demo_raw, hub, partnership_keys, monkeypatch):
+        tmp_path, postgres, small_raw, hub, partnership_keys, monkeypatch):
     slugs = hub.slugs[:4]
     assert len(slugs) == 4
     home, data = tmp_path / "home", tmp_path / "hub"
@@ -101,7 +101,7 @@ def test_backfill_of_four_partnerships_on_postgres_equals_each_run_alone(
 
     # The reference first (once for the hub), recorded on the Postgres instance; then every return at once.
     regional_run.run(data, [], [], instance=instance)
-    file_returns(demo_raw, data, slugs)
+    file_returns(small_raw, data, slugs)
 
     log = (tmp_path / "daemon.log").open("w")
     daemon = subprocess.Popen(
@@ -140,7 +140,7 @@ def test_backfill_of_four_partnerships_on_postgres_equals_each_run_alone(
     alone = tmp_path / "alone"
     for slug in slugs:
         folder = alone / slug
-        file_returns(demo_raw, folder, [slug])
+        file_returns(small_raw, folder, [slug])
         # The same DfE reference (built from the same files; rebuilding it four times costs a minute here).
         shutil.copy(store.reference_path(data), store.reference_path(folder))
         regional_run.run(folder, [slug], QUARTER_KEYS, reference=False)
