@@ -157,3 +157,15 @@ def test_agency_text_is_escaped(synthetic_dashboard, page):
     assert HOSTILE_FILE in dq.inner_text()
     assert page.locator("img").count() == 0         # ...never as markup
     assert watch.errors == []                       # and no alert() ran
+
+
+def test_the_audit_finds_violations_and_reports_each_node(browser):
+    """The audit can fail: a page with two unlabelled images and grey-on-white text gives serious or critical
+    violations, every failing node reported (resultTypes keeps all nodes of a violation)."""
+    page = browser.new_context().new_page()
+    page.set_content('<html lang="en"><head><title>t</title></head><body><main><h1>Audit</h1>'
+                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                     '<p style="color:#bbb;background:#fff">faint text</p></main></body></html>')
+    found = {v["id"]: v for v in run_axe(page) if v["impact"] in ("serious", "critical")}
+    assert {"image-alt", "color-contrast"} <= set(found), found
+    assert len(found["image-alt"]["nodes"]) == 2
