@@ -202,7 +202,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
     for (pos, col), (rule, shown) in raw.cell_problems.items():
         unreadable.setdefault(col, []).append((pos, rule, shown))
 
-    typed = pd.DataFrame(index=raw.frame.index)
+    typed_columns: dict[str, pd.Series] = {}   # one DataFrame built after the loop: a column at a time cost ~1 ms each
     for c in spec.columns:
         if c.name not in found:
             continue
@@ -216,7 +216,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                 _left_empty(issues[-1:], c.heading)
                 emptied.add((pos, c.name))
         parsed = parse_column(column_raw, c, code_lists, today)
-        typed[c.name] = parsed.values
+        typed_columns[c.name] = parsed.values
         for m in parsed.mappings:
             mappings.append({**m, "column_name": c.heading})
         bad = parsed.errors.notna().to_numpy()
@@ -248,6 +248,7 @@ def validate_sheet(raw: RawSheet, spec: SheetSpec, code_lists: dict[str, CodeLis
                     else:   # no figure uses the column: the cell is left empty (the parser gave no value), the row loads
                         _left_empty(issues[first_issue:], c.heading)
                         emptied.update((int(p), c.name) for p in pos)
+    typed = pd.DataFrame(typed_columns, index=raw.frame.index)
     if raw.formulas_with_values:
         mappings.append({"kind": "formula_saved_result", "column_name": "", "from_value": "formula cells",
                          "to_value": "the result Excel saved with the file", "rows": raw.formulas_with_values})
