@@ -96,8 +96,8 @@ templates: install
 BASELINE ?= 81e0137
 bench: install browser
 	$(PY) scripts/bench_intake.py
-	$(PY) scripts/bench_dashboard.py
 	$(PY) scripts/bench_demo.py $(if $(BASELINE),--baseline $(BASELINE))
+	$(PY) scripts/bench_dashboard.py
 
 ## National scale (regional mode): 10, 50 and 153 authorities for a year: make bench-national [SCALE=0.1] [SIZES=10,50]
 bench-national: install

@@ -55,7 +55,8 @@ def one_demo(checkout: Path = ROOT) -> dict[str, float]:
         env = {**os.environ, "DAGSTER_HOME": str(checkout), "PYTHONPATH": str(checkout)}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "demo", "--timings", str(timings_file)],
+        python = checkout / ".venv" / "bin" / "python" if checkout != ROOT else Path(sys.executable)
+        proc = subprocess.run([str(python), "-m", "pipeline.cli", "demo", "--timings", str(timings_file)],
                               cwd=checkout, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -71,10 +72,15 @@ def one_demo(checkout: Path = ROOT) -> dict[str, float]:
 
 
 def baseline_checkout(ref: str, into: Path) -> Path:
-    """The commit `ref` checked out (detached) in a temporary worktree of this repository."""
+    """The commit `ref` checked out (detached) in a temporary worktree of this repository, with its own virtualenv
+    from its own lock file: run with this checkout's packages, a commit from before a dependency was removed
+    (pandera) fails on import."""
     path = into / "baseline"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(path), ref],
                    check=True, timeout=120)
+    uv = ROOT / ".tools" / "bin" / "uv"
+    subprocess.run([str(uv) if uv.exists() else "uv", "sync", "--frozen", "--all-groups", "--quiet"], cwd=path,
+                   env={**os.environ, "UV_COMPILE_BYTECODE": "1"}, check=True, timeout=900)
     return path
 
 
