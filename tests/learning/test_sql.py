@@ -6,6 +6,12 @@ The year is 2022-23 (YEAR) unless a test says otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
+
+import duckdb
+
+from pipeline.lib.render.learning import overdue_band, six_months_after
 from tests.indicators.conftest import Q4, YEAR, D, breakdown, given, run, totals
 
 Q3 = {"period_start": D(2022, 10, 1), "period_end": D(2022, 12, 31)}
@@ -123,6 +129,29 @@ def test_a_recommendation_is_closed_when_every_action_under_it_is(con):
     assert v["recommendations_closed_pct"] == (1, 2)
     assert v["actions_closed_on_time_pct"] == (2, 3)
     assert totals(con, "ind_learning_actions", Q3)["actions_closed"] == (1, None)
+
+
+def test_the_dashboards_overdue_bands_are_the_sqls_at_every_day(con):
+    """The dashboard's per-agency bands (Python) and the SQL's band totals are the same rule written twice: one
+    overdue action for each day from 1 to 400 days past due, the SQL's count in each band equals Python's."""
+    end = YEAR["period_end"]
+    days = range(1, 401)
+    given(con, "stg_actions", [action("SD", 1, d, "WMP", end - dt.timedelta(days=d))
+                               for d in days])
+    by_sql = {band: n for band, (n, _) in breakdown(con, "ind_learning_actions", "actions_overdue_by_age").items()}
+    assert by_sql == dict(Counter(overdue_band(d) for d in days))
+    assert by_sql == {"1-30 days": 30, "31-90 days": 60, "91-180 days": 90, "Over 180 days": 220}
+
+
+def test_six_months_after_is_duckdbs_interval_on_every_day_of_a_decade():
+    """The register's "beyond 6 months" (Python) against the SQL's `+ interval 6 month`, month ends and 29 February
+    included: 31 August + 6 months is 28 (or 29) February in both."""
+    rows = duckdb.sql("select d::date, (d + interval 6 month)::date from range(date '2019-01-01', date '2029-01-01', "
+                      "interval 1 day) t(d)").fetchall()
+    assert len(rows) == 3653
+    differ = [(day, sql) for day, sql in rows if six_months_after(day) != sql]
+    assert differ == []
+    assert six_months_after(D(2023, 8, 31)) == D(2024, 2, 29)
 
 
 # ---- audits --------------------------------------------------------------------------------------------------------
