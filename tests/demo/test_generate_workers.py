@@ -3,7 +3,6 @@ stuck on a lock held at fork time with the test session's Python SIGTERM handler
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 
 from pipeline.lib.demo import generate
@@ -16,7 +15,7 @@ def _sigterm_disposition(_) -> bool:
 def test_forked_workers_take_sigterms_default_even_under_a_parent_handler():
     previous = signal.signal(signal.SIGTERM, lambda *_: None)   # as a test session or a Dagster process may have
     try:
-        with multiprocessing.get_context("fork").Pool(2, initializer=generate._default_sigterm) as pool:
+        with generate._fork_pool(2) as pool:   # the pool generate() writes the quarters with
             assert pool.map(_sigterm_disposition, range(4), chunksize=1) == [True] * 4
     finally:
         signal.signal(signal.SIGTERM, previous)

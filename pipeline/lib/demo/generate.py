@@ -106,6 +106,12 @@ def _default_sigterm() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _fork_pool(jobs: int):
+    """Forked workers with SIGTERM's default action: a fork inherits the parent's Python handler (a test session's),
+    which a worker stuck on a lock held at fork time never runs, and the pool's terminate() then waited for ever."""
+    return multiprocessing.get_context("fork").Pool(jobs, initializer=_default_sigterm)
+
+
 def generate(out: Path = DEFAULT_OUT, seed: int | None = None, jobs: int | None = None,
              echo=print, world: World | None = None) -> list[Path]:
     """Delete `out`, then write every quarter's returns into it (from `world` if given, already built for
@@ -123,9 +129,7 @@ def generate(out: Path = DEFAULT_OUT, seed: int | None = None, jobs: int | None 
     # Workers are forked so they share the built data without pickling it; forking a process that runs
     # other threads (a test session with DuckDB open, say) is unsafe, so then the quarters run here.
     if jobs > 1 and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        # SIGTERM back to its default in the workers: a fork inherits the parent's Python handler (a test session's),
-        # which a worker stuck on a lock held at fork time never runs, and the pool's terminate() then waited for ever
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_default_sigterm) as pool:
+        with _fork_pool(jobs) as pool:
             results = pool.map(_write_quarter, tasks, chunksize=1)
     else:
         results = [_write_quarter(t) for t in tasks]
