@@ -34,7 +34,7 @@ from pipeline.lib.learning.publish import lower_first
 from pipeline.lib.learning.registers import Registers
 from pipeline.lib.learning.report import overrides_dir
 from pipeline.lib.periods import FinancialYear
-from pipeline.lib.render.env import make_environment
+from pipeline.lib.render.env import shared_environment
 from pipeline.lib.report.figures import partnership_name
 from pipeline.lib.text import xml_text
 
@@ -232,8 +232,7 @@ def thematic_briefing(reg: Registers, year: FinancialYear, limit: int = 4, publi
 # ---- rendering -------------------------------------------------------------------------------------------------
 
 def _markdown(b: Briefing, year: FinancialYear, overrides: Path | None) -> str:
-    env = make_environment(overrides_dir(overrides), kind="text")
-    env.autoescape = False
+    env = shared_environment(overrides_dir(overrides), kind="text", markdown=True)
     return env.get_template(f"briefings/{b.kind}.md.j2").render(b=b, year=year)
 
 
@@ -257,7 +256,7 @@ def parse(markdown: str) -> tuple[str, list[dict]]:
 
 
 def to_html(b: Briefing, title: str, sections: list[dict], overrides: Path | None) -> str:
-    env = make_environment(overrides_dir(overrides), kind="html")
+    env = shared_environment(overrides_dir(overrides), kind="html")
     return env.get_template("briefings/page.html.j2").render(b=b, title=title, sections=sections,
                                                             partnership_name=partnership_name())
 

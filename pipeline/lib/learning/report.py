@@ -21,7 +21,7 @@ import duckdb
 
 from pipeline.lib.learning.facts import LearningFacts
 from pipeline.lib.periods import FinancialYear
-from pipeline.lib.render.env import DEFAULT_OVERRIDES, make_environment
+from pipeline.lib.render.env import DEFAULT_OVERRIDES, shared_environment
 
 # (template stem, heading), in the report's order: after the data sections, as the 2022-23 report has them.
 SECTIONS: list[tuple[str, str]] = [
@@ -56,8 +56,8 @@ def _tidy(text: str) -> str:
 
 def render_sections(con: duckdb.DuckDBPyConnection, year: FinancialYear, public: bool = True,
                     overrides: Path | None = None, facts: LearningFacts | None = None) -> dict[str, str]:
-    env = make_environment(overrides_dir(overrides), kind="text")
-    env.autoescape = False   # Markdown: escaped when it becomes HTML, text-only in Word
+    # Markdown: escaped when it becomes HTML, text-only in Word
+    env = shared_environment(overrides_dir(overrides), kind="text", markdown=True)
     context = {"year": year, "public": public, "learning": facts or LearningFacts(con, year, public)}
     return {stem: _tidy(env.get_template(f"narrative/{stem}.md.j2").render(partnership=_partnership(), **context)) for stem, _ in SECTIONS}
 

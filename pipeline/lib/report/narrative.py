@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pipeline.lib.learning import report as learning_report
 from pipeline.lib.periods import FinancialYear
-from pipeline.lib.render.env import DEFAULT_OVERRIDES, make_environment
+from pipeline.lib.render.env import DEFAULT_OVERRIDES, shared_environment
 from pipeline.lib.report import words
 from pipeline.lib.report.facts import Facts, YearData
 from pipeline.lib.settings import partnership_settings
@@ -66,10 +66,8 @@ def overrides_dir(overrides: Path | None = None) -> Path:
 
 
 def _environment(overrides: Path | None):
-    env = make_environment(overrides_dir(overrides), kind="text")
     # Markdown is text: HTML escaping happens when narrative.html is written (pipeline/lib/report/html.py).
-    env.autoescape = False
-    return env
+    return shared_environment(overrides_dir(overrides), kind="text", markdown=True)
 
 
 def _by_course(facts: Facts, code: str) -> dict[str, float]:
