@@ -3,7 +3,11 @@
 Every pool in pipeline/ and scripts/ goes through `run_in_processes`:
 - Workers are *spawned* (a fresh interpreter), never forked. A fork copies one thread of a process whose other
   threads (DuckDB's, Arrow's: native, so `threading.active_count()` does not see them) may hold locks; the copy then
-  sleeps on such a lock for ever. CI once hung 10 minutes that way. What a worker needs is passed to it pickled.
+  sleeps on such a lock for ever. CI once hung 10 minutes that way. What a worker needs is passed to it pickled:
+  the tasks, and `shared` (pickled once, to a private temporary file each worker reads at start). Not through the
+  start-up pipe: CPython's spawn keeps that pipe's read end open while it writes, so a worker dying before it had
+  read a payload over the pipe's 64 KB (an import error, a main module without `if __name__ == "__main__"`) left the
+  parent blocked in write() for ever.
 - Every wait has a bound: if no task finishes within `timeout_s`, the run stops with an error naming the tasks
   still running; a worker that dies (killed, `os._exit`) stops it with an error giving its PID and exit code.
 - However the call ends, each worker is ended by its PID (SIGKILL if it has not exited) and reaped, so none is left.
@@ -12,9 +16,12 @@ Every pool in pipeline/ and scripts/ goes through `run_in_processes`:
 from __future__ import annotations
 
 import multiprocessing
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 START_METHOD = "spawn"
 EXIT_WAIT_S = 10   # how long an idle worker gets to exit once the work is done, before it is killed
@@ -26,14 +33,27 @@ class PoolError(RuntimeError):
 
 def run_in_processes(fn: Callable, tasks: Iterable, *, jobs: int, what: str, timeout_s: float,
                      label: Callable[[object], str] = str, initializer: Callable | None = None,
-                     initargs: tuple = ()) -> list:
+                     shared: object = None) -> list:
     """[fn(task) for task in tasks], computed by up to `jobs` spawned processes (one task at a time each, in the
-    tasks' order), results in the tasks' order. `fn` and `initializer` must be module-level functions; they and
-    `initargs` are pickled to each worker. `timeout_s` bounds the wait for the next task to finish, so a run ends at
-    most `timeout_s` after the last task that finished. An exception raised by `fn` is raised here as it is."""
+    tasks' order), results in the tasks' order. `fn` and `initializer` must be module-level functions; each worker
+    runs initializer(shared) once before its first task. `timeout_s` bounds the wait for the next task to finish, so
+    a run ends at most `timeout_s` after the last task that finished. An exception raised by `fn` is raised here as
+    it is. The caller's main module must start work only under `if __name__ == "__main__"` (spawn imports it)."""
     tasks = list(tasks)
+    with tempfile.TemporaryDirectory(prefix="pool-") as folder:   # 0700: only this user reads what is shared
+        shared_file = Path(folder) / "shared.pickle"
+        shared_file.write_bytes(pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL))
+        return _run(fn, tasks, jobs, what, timeout_s, label, (initializer, str(shared_file)))
+
+
+def _start_worker(initializer: Callable | None, shared_file: str) -> None:
+    if initializer is not None:
+        initializer(pickle.loads(Path(shared_file).read_bytes()))
+
+
+def _run(fn: Callable, tasks: list, jobs: int, what: str, timeout_s: float, label: Callable, initargs: tuple) -> list:
     pool = ProcessPoolExecutor(max(1, min(jobs, len(tasks))), mp_context=multiprocessing.get_context(START_METHOD),
-                               initializer=initializer, initargs=initargs)
+                               initializer=_start_worker, initargs=initargs)
     workers, futures, finished = [], [], False
     try:
         futures = [pool.submit(fn, task) for task in tasks]

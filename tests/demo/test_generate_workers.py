@@ -5,7 +5,6 @@ which it could never run. The workers are now spawned (pipeline/lib/pools.py) an
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import threading
 
@@ -28,7 +27,7 @@ def test_workers_get_the_world_and_not_the_parents_handler_or_locks(world):
     tasks = [(q.index, "unused") for q in world.ctx.quarters]
     try:
         with LOCK:   # held here as a native thread may hold one of its locks: a forked worker would wait for ever
-            seen = generate._in_workers(_worker_state, tasks, 2, pickle.dumps(world))   # the pool generate() uses
+            seen = generate._in_workers(_worker_state, tasks, 2, world)   # the pool generate() uses
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert [s[:3] for s in seen] == [(True, world.ctx.seed, q.label) for q in world.ctx.quarters]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -95,3 +97,20 @@ def test_a_lock_the_parent_holds_does_not_block_the_workers():
     it; spawned workers import their own LOCK."""
     with LOCK:
         assert pools.run_in_processes(_takes_lock, range(2), jobs=2, what="lock test", timeout_s=20) == [True, True]
+
+
+UNGUARDED = """
+import sys
+sys.path.insert(0, {root!r})
+from pipeline.lib import pools
+# no `if __name__ == "__main__"`: each spawned worker runs this again and dies at start
+pools.run_in_processes(abs, [1, 2], jobs=2, what="unguarded", timeout_s=600, initializer=len, shared=b"x" * 10_000_000)
+"""
+
+
+def test_workers_dying_at_start_with_a_large_shared_object_do_not_block_the_parent(tmp_path):
+    """Through spawn's start-up pipe (initargs) the parent blocked for ever writing the 10 MB to a dead worker."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED.format(root=str(Path(pools.__file__).parents[2])))
+    done = subprocess.run([sys.executable, str(script)], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "unguarded: a worker process died" in done.stderr

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import pickle
 import shutil
 import sys
 import time
@@ -63,13 +62,13 @@ def build_world(seed: int | None = None) -> World:
     return World(ctx, deep, fd, eh, missing, by_child, sessions, elearning, measures)
 
 
-_WORLD: World | None = None  # the world the quarters are written from (in a worker: unpickled by _use_world)
+_WORLD: World | None = None  # the world the quarters are written from (in a worker: set by _use_world)
 QUARTER_TIMEOUT_S = 300       # a quarter takes ~2 CPU-s; one not written in 5 minutes has hung
 
 
-def _use_world(blob: bytes) -> None:
+def _use_world(world: World) -> None:
     global _WORLD
-    _WORLD = pickle.loads(blob)
+    _WORLD = world
 
 
 def _write_quarter(args: tuple[int, str]) -> list[str]:
@@ -107,13 +106,13 @@ def _check_out_dir(out: Path) -> Path:
     return out
 
 
-def _in_workers(fn, tasks: list[tuple[int, str]], jobs: int, world_blob: bytes) -> list:
-    """fn(task) for each quarter's task in `jobs` spawned processes, each given the pickled world (a fork of this
+def _in_workers(fn, tasks: list[tuple[int, str]], jobs: int, world: World) -> list:
+    """fn(task) for each quarter's task in `jobs` spawned processes, each given the world pickled (a fork of this
     process, which may run DuckDB's or Arrow's threads, could hang for ever on a lock held at fork time)."""
-    quarters = {q.index: q.label for q in _WORLD.ctx.quarters} if _WORLD else {}
+    quarters = {q.index: q.label for q in world.ctx.quarters}
     return run_in_processes(fn, tasks, jobs=jobs, what="demo generator", timeout_s=QUARTER_TIMEOUT_S,
-                            label=lambda t: quarters.get(t[0], f"quarter {t[0]}"),
-                            initializer=_use_world, initargs=(world_blob,))
+                            label=lambda t: quarters.get(t[0], f"quarter {t[0]}"), initializer=_use_world,
+                            shared=world)
 
 
 def generate(out: Path = DEFAULT_OUT, seed: int | None = None, jobs: int | None = None,
@@ -132,7 +131,7 @@ def generate(out: Path = DEFAULT_OUT, seed: int | None = None, jobs: int | None 
     jobs = jobs or min(2, os.cpu_count() or 1)
     # Each worker gets the built world pickled (12 MB, ~0.5 CPU-s each way) rather than building it again (~4 CPU-s)
     if jobs > 1:
-        results = _in_workers(_write_quarter, tasks, jobs, pickle.dumps(_WORLD, protocol=pickle.HIGHEST_PROTOCOL))
+        results = _in_workers(_write_quarter, tasks, jobs, _WORLD)
     else:
         results = [_write_quarter(t) for t in tasks]
     for lines in results:
