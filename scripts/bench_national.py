@@ -48,10 +48,15 @@ def demo_raw(explicit: Path | None) -> Path:
     return out
 
 
-def _watch(processes: list[subprocess.Popen]) -> int:
-    """Wait for every process; the peak of their summed resident memory (sampled every 0.2 s), in bytes."""
+def _watch(processes: list[subprocess.Popen], timeout_s: float) -> int:
+    """Wait for every process, for at most timeout_s; the peak of their summed resident memory (sampled every 0.2 s),
+    in bytes. Still running after timeout_s: SystemExit naming them (the caller's finally ends them)."""
     peak = 0
+    deadline = time.monotonic() + timeout_s
     while any(p.poll() is None for p in processes):
+        if time.monotonic() > deadline:
+            running = ", ".join(str(p.pid) for p in processes if p.poll() is None)
+            raise SystemExit(f"worker PIDs {running} still running after {timeout_s:g} s: stopped")
         total = 0
         for p in processes:
             try:
@@ -65,7 +70,7 @@ def _watch(processes: list[subprocess.Popen]) -> int:
 
 
 def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path, via: str = "batch",
-             generate_jobs: int = 2) -> dict:
+             generate_jobs: int = 2, timeout_s: float = 7200) -> dict:
     folder = base / f"national-{n}"
     shutil.rmtree(folder, ignore_errors=True)
     chosen = national.spread(las, n)
@@ -92,11 +97,17 @@ def run_size(n: int, las, raw: Path, scale: float, workers: int, base: Path, via
     procs = [subprocess.Popen([sys.executable, __file__, "--worker", str(folder), "--via", via, *slugs], cwd=ROOT,
                               env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")) for log in logs]
     try:
-        peak = _watch(procs)
-    finally:  # stopped part-way (Ctrl-C): the workers go too
+        peak = _watch(procs, timeout_s)
+    finally:  # stopped part-way (Ctrl-C, the timeout): the workers go too, by PID, killed if a TERM does not end them
         for p in procs:
             if p.poll() is None:
                 p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=30)
     wall = time.perf_counter() - t
     after = psutil.Process().cpu_times()
     for p, log in zip(procs, logs):
@@ -150,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--via", choices=("batch", "dagster"), default="batch",
                         help="batch: run.run_batch (one warehouse open per authority); dagster: a run per quarter")
     parser.add_argument("--generate-jobs", type=int, default=2, help="processes writing the synthetic returns")
+    parser.add_argument("--timeout-min", type=float, default=120,
+                        help="a size whose workers have not all ended by then is stopped with an error")
     args = parser.parse_args(argv)
     las = national.authorities()
     raw = demo_raw(args.demo_raw)
@@ -159,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{'generate s':>10}")
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
-        r = run_size(n, las, raw, args.scale, args.workers, args.base, args.via, args.generate_jobs)
+        r = run_size(n, las, raw, args.scale, args.workers, args.base, args.via, args.generate_jobs,
+                     args.timeout_min * 60)
         results.append(r)
         print(f"{r['n']:>4} {r['children']:>10,} {r['rows']:>10,} {r['wall_s']:>8.1f} {r['peak_gb']:>8.2f} "
               f"{r['rows'] / r['wall_s']:>8,.0f} {r['cpu_s'] / r['rows'] * 1e6:>10,.0f} {r['generate_s']:>10.1f}",

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 
 import duckdb
@@ -22,12 +20,16 @@ import yaml
 from openpyxl import Workbook, load_workbook
 
 from pipeline.lib.paths import REFERENCE_DIR
+from pipeline.lib.pools import run_in_processes
 
 POPULATION_FILE = REFERENCE_DIR / "dfe" / "ons_mid-year_population_estimates_2012_to_2024.csv"
 DEMO_CHILDREN = 88_593        # Sandwell's 0-17 population, mid-2024: the size the demo's returns are made for
 ID_HEADINGS = {"child unique id", "child id", "unique id", "child identifier", "person id", "child"}
 SCALED = ("annex", "missing", "mfh")          # returns about children: scaled
 COPIED = ("training", "l&d", "mads", "multi-agency")
+# The largest authority (Kent, 4.0x the demo) takes ~1.5 CPU-minutes at real size (England, 137.5 demos, ~50): one
+# not written within 30 minutes of the last one, however loaded the machine, has hung.
+AUTHORITY_TIMEOUT_S = 1800
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,10 @@ def _use_demo(demo: dict) -> None:
     _DEMO.update(demo)
 
 
+def _write_authority_task(task: tuple[Path, Authority, str, float]) -> tuple[str, int]:
+    return _write_authority(*task)
+
+
 def _write_authority(out: Path, la: Authority, year: str, scale: float) -> tuple[str, int]:
     factor = la.children / DEMO_CHILDREN * scale
     total = 0
@@ -143,11 +149,14 @@ def _write_authority(out: Path, la: Authority, year: str, scale: float) -> tuple
 
 
 def generate(demo_raw: Path, out: Path, las: list[Authority], year: str = "2022-23", scale: float = 1.0,
-             quarters: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4"), jobs: int = 1) -> dict:
+             quarters: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4"), jobs: int = 1,
+             timeout_s: float = AUTHORITY_TIMEOUT_S) -> dict:
     """Write raw/<slug>/<year>/<Q>/ for each authority and a hub file listing them; rows written per authority.
 
     `jobs` processes write authorities at once (openpyxl writes ~3,000 rows per CPU-second, so England's year at
-    real size is ~50 CPU-minutes); each authority's files depend only on it, so the output is the same."""
+    real size is ~50 CPU-minutes); each authority's files depend only on it, so the output is the same. The processes
+    are spawned, not forked (pipeline/lib/pools.py); no authority finished within `timeout_s` of the last one stops
+    the run with an error naming the authorities being written, and a worker that dies stops it too."""
     demo = _read_demo(demo_raw, year, quarters)
     if jobs <= 1 or len(las) < 2:
         _use_demo(demo)
@@ -155,8 +164,10 @@ def generate(demo_raw: Path, out: Path, las: list[Authority], year: str = "2022-
     else:
         # largest first: the last authority to start is a small one, so the processes finish together
         order = sorted(las, key=lambda la: -la.children)
-        with ProcessPoolExecutor(min(jobs, len(las)), initializer=_use_demo, initargs=(demo,)) as pool:
-            results = list(pool.map(_write_authority, repeat(out), order, repeat(year), repeat(scale)))
+        # spawned workers, each given the demo's rows pickled (7 MB; reading the workbooks again is ~9 CPU-s)
+        results = run_in_processes(_write_authority_task, [(out, la, year, scale) for la in order], jobs=jobs,
+                                   what="national generator", timeout_s=timeout_s, label=lambda t: t[1].slug,
+                                   initializer=_use_demo, shared=demo)
     done = dict(results)
     written = {la.slug: done[la.slug] for la in las}
     hub = {"hub": {"name": f"England ({len(las)} authorities)", "region": "England"},

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import multiprocessing
 import os
 import shutil
-import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +28,7 @@ from pipeline.lib.demo.training import Completions, Session, build_training
 from pipeline.lib.demo.workbook import write_workbook
 from pipeline.lib.demo.world import Ctx
 from pipeline.lib.paths import PROJECT_ROOT
+from pipeline.lib.pools import run_in_processes
 
 DEFAULT_OUT = Path("data/demo/raw")
 
@@ -64,7 +62,13 @@ def build_world(seed: int | None = None) -> World:
     return World(ctx, deep, fd, eh, missing, by_child, sessions, elearning, measures)
 
 
-_WORLD: World | None = None  # shared with forked worker processes
+_WORLD: World | None = None  # the world the quarters are written from (in a worker: set by _use_world)
+QUARTER_TIMEOUT_S = 300       # a quarter takes ~2 CPU-s; one not written in 5 minutes has hung
+
+
+def _use_world(world: World) -> None:
+    global _WORLD
+    _WORLD = world
 
 
 def _write_quarter(args: tuple[int, str]) -> list[str]:
@@ -102,14 +106,13 @@ def _check_out_dir(out: Path) -> Path:
     return out
 
 
-def _default_sigterm() -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _fork_pool(jobs: int):
-    """Forked workers with SIGTERM's default action: a fork inherits the parent's Python handler (a test session's),
-    which a worker stuck on a lock held at fork time never runs, and the pool's terminate() then waited for ever."""
-    return multiprocessing.get_context("fork").Pool(jobs, initializer=_default_sigterm)
+def _in_workers(fn, tasks: list[tuple[int, str]], jobs: int, world: World) -> list:
+    """fn(task) for each quarter's task in `jobs` spawned processes, each given the world pickled (a fork of this
+    process, which may run DuckDB's or Arrow's threads, could hang for ever on a lock held at fork time)."""
+    quarters = {q.index: q.label for q in world.ctx.quarters}
+    return run_in_processes(fn, tasks, jobs=jobs, what="demo generator", timeout_s=QUARTER_TIMEOUT_S,
+                            label=lambda t: quarters.get(t[0], f"quarter {t[0]}"), initializer=_use_world,
+                            shared=world)
 
 
 def generate(out: Path = DEFAULT_OUT, seed: int | None = None, jobs: int | None = None,
@@ -126,11 +129,9 @@ def generate(out: Path = DEFAULT_OUT, seed: int | None = None, jobs: int | None 
     out.mkdir(parents=True)
     tasks = [(q.index, str(out)) for q in _WORLD.ctx.quarters]
     jobs = jobs or min(2, os.cpu_count() or 1)
-    # Workers are forked so they share the built data without pickling it; forking a process that runs
-    # other threads (a test session with DuckDB open, say) is unsafe, so then the quarters run here.
-    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        with _fork_pool(jobs) as pool:
-            results = pool.map(_write_quarter, tasks, chunksize=1)
+    # Each worker gets the built world pickled (12 MB, ~0.5 CPU-s each way) rather than building it again (~4 CPU-s)
+    if jobs > 1:
+        results = _in_workers(_write_quarter, tasks, jobs, _WORLD)
     else:
         results = [_write_quarter(t) for t in tasks]
     for lines in results:
