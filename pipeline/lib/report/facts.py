@@ -580,6 +580,9 @@ class YearData:
     sources: pd.DataFrame         # raw_files of the year's quarters
     meta: dict[str, Meta]
     published: dict[tuple[str, str], PublishedFigure] = field(default_factory=published_figures)
+    # code -> Fact, per `public`: built once (the report's figures and its narrative each read them; building
+    # them was a third of a report's time). Each facts() call still gets its own Facts and so its own `used`.
+    _fact_cache: dict[bool, dict[str, Fact]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def missing_quarters(self) -> list[str]:
         """The year's quarters some figure lacks a return for ('2022-23 Q1', ...), in order; [] for a whole year.
@@ -605,6 +608,11 @@ class YearData:
         return bool(((v["period_type"] == "year") & (v["period_label"] == self.year.label)).any())
 
     def facts(self, public: bool = True) -> Facts:
+        if public not in self._fact_cache:
+            self._fact_cache[public] = self._build_facts(public)
+        return Facts(self._fact_cache[public], self.year.label, self.meta)
+
+    def _build_facts(self, public: bool) -> dict[str, Fact]:
         out: dict[str, Fact] = {}
         v = self.values
         this = v[(v["period_type"] == "year") & (v["period_label"] == self.year.label)]
@@ -623,7 +631,7 @@ class YearData:
                              breakdown_rows=parts.to_dict("records"),
                              published=self.published.get((code, self.year.label)),
                              previous_published=self.published.get((code, self.year.previous().label)))
-        return Facts(out, self.year.label, self.meta)
+        return out
 
     def quarter_rows(self, code: str, breakdown: str = TOTAL) -> pd.DataFrame:
         v = self.values
