@@ -618,17 +618,22 @@ class YearData:
         this = v[(v["period_type"] == "year") & (v["period_label"] == self.year.label)]
         prev = v[(v["period_type"] == "year") & (v["period_label"] == self.year.previous().label)]
         bench = {r["indicator_code"]: r for r in self.comparison.to_dict("records")} if len(self.comparison) else {}
-        for code, rows in this.groupby("indicator_code", sort=False):
-            total = rows[rows["breakdown"] == TOTAL]
-            parts = rows[rows["breakdown"] != TOTAL]
-            prev_total = prev[(prev["indicator_code"] == code) & (prev["breakdown"] == TOTAL)]
+        # plain records grouped in Python: a filtered frame per indicator cost ~1 s a report
+        by_code: dict[str, list[dict]] = {}
+        for r in this.to_dict("records"):
+            by_code.setdefault(r["indicator_code"], []).append(r)
+        prev_total: dict[str, dict] = {}
+        for r in prev.to_dict("records"):
+            if r["breakdown"] == TOTAL:
+                prev_total.setdefault(r["indicator_code"], r)
+        for code, rows in by_code.items():
+            totals = [r for r in rows if r["breakdown"] == TOTAL]
             meta = self.meta.get(code) or Meta(code=code, title=code.replace("_", " ").capitalize(),
-                                               unit=str(rows["unit"].iloc[0] or "count"))
-            row = total.iloc[0].to_dict() if len(total) else {}
-            out[code] = Fact(meta=meta, row=row, year_label=self.year.label, public=public,
-                             previous_row=prev_total.iloc[0].to_dict() if len(prev_total) else None,
+                                               unit=str(rows[0]["unit"] or "count"))
+            out[code] = Fact(meta=meta, row=dict(totals[0]) if totals else {}, year_label=self.year.label,
+                             public=public, previous_row=prev_total.get(code),
                              previous_label=self.year.previous().label, bench=bench.get(code),
-                             breakdown_rows=parts.to_dict("records"),
+                             breakdown_rows=[r for r in rows if r["breakdown"] != TOTAL],
                              published=self.published.get((code, self.year.label)),
                              previous_published=self.published.get((code, self.year.previous().label)))
         return out
