@@ -416,7 +416,9 @@ def _needed(spec: SheetSpec) -> int:
 
 def _top_rows(frame: pd.DataFrame) -> list[list[object]]:
     top = frame.iloc[:HEADER_SEARCH_ROWS]
-    return [[v if isinstance(v, str) else None for v in row] for row in top.astype(object).itertuples(index=False)]
+    # column by column, then turned into rows: astype(object).itertuples cost ~6 ms a sheet, most of recognising it
+    columns = [[v if isinstance(v, str) else None for v in top.iloc[:, i].tolist()] for i in range(top.shape[1])]
+    return [list(row) for row in zip(*columns)] if columns else [[] for _ in range(len(top))]
 
 
 def _best_header(rows: list[list[str]], spec: SheetSpec) -> tuple[int | None, int]:
